@@ -1,0 +1,151 @@
+// Package apptest runs kwh in-process against the emulator for tests: a
+// loopback emulator seeded from testdata, private XDG directories, an
+// environment pointing kwh at both, and golden-file helpers.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/app"
+	"github.com/kwh-cli/kwh/internal/emulator"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// Seed credentials of testdata/kibo/seed.json.
+const (
+	ClientID     = "kwhdemo.WebhookDev.1.0.0.Release"
+	SharedSecret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	Tenant       = "12345"
+	Site         = "23456"
+)
+
+// Root is the repository root.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Seed loads testdata/kibo/seed.json.
+func Seed(t testing.TB) emulator.Seed {
+	t.Helper()
+	s, err := emulator.LoadSeed(filepath.Join(Root(), "testdata", "kibo", "seed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Harness is one emulator and one user's home.
+type Harness struct {
+	T    testing.TB
+	Emu  *emulator.Emulator
+	URL  string
+	Home string
+	Env  map[string]string
+	// Sleeps records every back-off kwh asked for; nothing actually waits.
+	mu     sync.Mutex
+	Sleeps []time.Duration
+}
+
+// New starts an emulator with seed and an environment whose KIBO_* variables
+// point kwh at it (auth host only: the API host is looked up from the tenant).
+func New(t testing.TB, seed emulator.Seed) *Harness {
+	t.Helper()
+	emu := emulator.New(seed)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	h := &Harness{T: t, Emu: emu, URL: srv.URL, Home: home, Env: map[string]string{
+		"HOME":               home,
+		"XDG_CONFIG_HOME":    filepath.Join(home, "config"),
+		"XDG_CACHE_HOME":     filepath.Join(home, "cache"),
+		"XDG_STATE_HOME":     filepath.Join(home, "state"),
+		"KIBO_CLIENT_ID":     ClientID,
+		"KIBO_SHARED_SECRET": SharedSecret,
+		"KIBO_TENANT":        Tenant,
+		"KIBO_AUTH_HOST":     srv.URL,
+	}}
+	return h
+}
+
+// Result is one kwh run.
+type Result struct {
+	Code   int
+	Stdout string
+	Stderr string
+}
+
+// RunOpts tune a run.
+type RunOpts struct {
+	TTY   bool   // stdout, stderr and stdin are terminals, colour on
+	Stdin string // what stdin holds
+}
+
+// Run runs kwh with args in a fresh process-like environment.
+func (h *Harness) Run(args ...string) Result { return h.RunWith(RunOpts{}, args...) }
+
+// RunWith runs kwh with options.
+func (h *Harness) RunWith(o RunOpts, args ...string) Result {
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString(o.Stdin)
+	if o.TTY {
+		ios.SetStdoutTTY(true)
+		ios.SetStderrTTY(true)
+		ios.SetStdinTTY(true)
+		ios.SetColorEnabled(true)
+		ios.SetTerminalWidth(120)
+	}
+	env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep}
+	code := app.Run(context.Background(), env)
+	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
+}
+
+func (h *Harness) getenv(k string) string { return h.Env[k] }
+
+func (h *Harness) sleep(ctx context.Context, d time.Duration) error {
+	h.mu.Lock()
+	h.Sleeps = append(h.Sleeps, d)
+	h.mu.Unlock()
+	return ctx.Err()
+}
+
+// Golden compares got with testdata/<name>, rewriting it under -update. The
+// emulator's address is replaced by EMULATOR so files do not depend on ports.
+func (h *Harness) Golden(name, got string) {
+	h.T.Helper()
+	Golden(h.T, name, strings.ReplaceAll(got, h.URL, "EMULATOR"))
+}
+
+// Golden compares got with the file testdata/<name> of the calling package.
+func Golden(t testing.TB, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(want, []byte(got)) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}

@@ -1,0 +1,195 @@
+// Package config implements `kwh config`: profiles in the config file.
+package config
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	cfg "github.com/kwh-cli/kwh/internal/config"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/ui"
+)
+
+// Options are the inputs shared by the config verbs.
+type Options struct {
+	IO          *iostreams.IOStreams
+	Config      func() (*cfg.File, error)
+	ProfileName func() (string, error)
+	Profile     func() (cfg.Profile, error)
+	Printer     func() *output.Printer
+	Theme       func() *ui.Theme
+
+	Key, Value, Name string
+}
+
+// NewCmdConfig is the `config` noun.
+func NewCmdConfig(f *cmdutil.Factory, runF func(verb string, o *Options) error) *cobra.Command {
+	newOpts := func() *Options {
+		return &Options{IO: f.IOStreams, Config: f.Config, ProfileName: f.ProfileName, Profile: f.Profile, Printer: f.Printer, Theme: f.Theme}
+	}
+	run := func(verb string, o *Options, fn func(*Options) error) error {
+		if runF != nil {
+			return runF(verb, o)
+		}
+		return fn(o)
+	}
+	cmd := &cobra.Command{
+		Use:   "config <command>",
+		Short: "Manage profiles in the config file",
+		Long: fmt.Sprintf(`Profiles live in $XDG_CONFIG_HOME/kwh/config.yaml (mode 0600). Keys: %s.
+Settings resolve flag > environment > file > default; -p picks a profile.`, strings.Join(cfg.Keys, ", ")),
+	}
+	listOpts, getOpts, setOpts, useOpts := newOpts(), newOpts(), newOpts(), newOpts()
+	cmd.AddCommand(
+		&cobra.Command{
+			Use: "list", Short: "List profiles", Args: cmdutil.NoArgs,
+			Example: "  kwh config list\n  kwh config list -o json",
+			RunE:    func(c *cobra.Command, _ []string) error { return run("list", listOpts, listRun) },
+		},
+		&cobra.Command{
+			Use: "get <key>", Short: "Print a setting of the profile in use (after flags and environment)",
+			Example: "  kwh config get tenant\n  kwh config get api_host -p sandbox",
+			Args:    cmdutil.ExactArgs(1, "which key? one of "+strings.Join(cfg.Keys, ", ")),
+			RunE: func(c *cobra.Command, args []string) error {
+				getOpts.Key = args[0]
+				return run("get", getOpts, getRun)
+			},
+		},
+		&cobra.Command{
+			Use: "set <key> <value>", Short: "Store a setting in a profile",
+			Long: `Store a setting in the profile in use (or -p NAME, which is created if new).
+The shared secret is never taken as an argument: pass - and pipe it on stdin.`,
+			Example: "  kwh config set tenant 12345\n  kwh config set api_host http://127.0.0.1:5050 -p emulator\n  kwh config set shared_secret - < secret.txt",
+			Args:    cmdutil.ExactArgs(2, "want a key and a value"),
+			RunE: func(c *cobra.Command, args []string) error {
+				setOpts.Key, setOpts.Value = args[0], args[1]
+				return run("set", setOpts, setRun)
+			},
+		},
+		&cobra.Command{
+			Use: "use <profile>", Short: "Make a profile the current one",
+			Example: "  kwh config use production",
+			Args:    cmdutil.ExactArgs(1, "which profile? see `kwh config list`"),
+			RunE: func(c *cobra.Command, args []string) error {
+				useOpts.Name = args[0]
+				return run("use", useOpts, useRun)
+			},
+		},
+	)
+	return cmdutil.Noun(cmd)
+}
+
+// ProfileView is the JSON form of a profile: the secret is only "set" or not.
+type ProfileView struct {
+	Name            string `json:"name"`
+	Current         bool   `json:"current"`
+	ClientID        string `json:"clientId,omitempty"`
+	Tenant          string `json:"tenant,omitempty"`
+	Site            string `json:"site,omitempty"`
+	AuthHost        string `json:"authHost,omitempty"`
+	APIHost         string `json:"apiHost,omitempty"`
+	HasSharedSecret bool   `json:"hasSharedSecret"`
+}
+
+func listRun(o *Options) error {
+	file, err := o.Config()
+	if err != nil {
+		return err
+	}
+	views := []ProfileView{}
+	t := output.Table{Columns: []output.Column{
+		{Header: "name"}, {Header: "current"}, {Header: "client id"}, {Header: "tenant"}, {Header: "site"},
+		{Header: "auth host", Wide: true}, {Header: "api host", Wide: true}, {Header: "secret"},
+	}}
+	for _, name := range file.Profiles() {
+		v := file.Values(name)
+		pv := ProfileView{Name: name, Current: name == file.Current(), ClientID: v[cfg.KeyClientID], Tenant: v[cfg.KeyTenant],
+			Site: v[cfg.KeySite], AuthHost: v[cfg.KeyAuthHost], APIHost: v[cfg.KeyAPIHost], HasSharedSecret: v[cfg.KeySharedSecret] != ""}
+		views = append(views, pv)
+		current, secret := "", "not set"
+		if pv.Current {
+			current = "*"
+		}
+		if pv.HasSharedSecret {
+			secret = "set"
+		}
+		t.Rows = append(t.Rows, []string{name, current, pv.ClientID, pv.Tenant, pv.Site, pv.AuthHost, pv.APIHost, secret})
+	}
+	p := o.Printer()
+	if err := p.PrintList(views, t); err != nil {
+		return err
+	}
+	if p.IsHuman() && len(views) == 0 {
+		fmt.Fprintln(o.IO.ErrOut, o.Theme().Muted.Render("no profiles yet: run `kwh auth login`"))
+	}
+	return nil
+}
+
+func getRun(o *Options) error {
+	if !slices.Contains(cfg.Keys, o.Key) {
+		return cmdutil.FlagErrorf("unknown key %q: keys are %s", o.Key, strings.Join(cfg.Keys, ", "))
+	}
+	if o.Key == cfg.KeySharedSecret {
+		return cmdutil.FlagErrorf("kwh never prints the shared secret; `kwh auth status` says whether one is set and where from")
+	}
+	p, err := o.Profile()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(o.IO.Out, p.Value(o.Key))
+	return err
+}
+
+func setRun(o *Options) error {
+	if !slices.Contains(cfg.Keys, o.Key) {
+		return cmdutil.FlagErrorf("unknown key %q: keys are %s", o.Key, strings.Join(cfg.Keys, ", "))
+	}
+	value := o.Value
+	if o.Key == cfg.KeySharedSecret {
+		if value != "-" {
+			return cmdutil.FlagErrorf("the shared secret is never an argument (shell history, ps): pass - and pipe it on stdin, or use `kwh auth login`")
+		}
+		raw, err := io.ReadAll(o.IO.In)
+		if err != nil {
+			return err
+		}
+		value = strings.TrimSpace(string(raw))
+		if value == "" {
+			return cmdutil.FlagErrorf("no shared secret on stdin")
+		}
+	}
+	file, err := o.Config()
+	if err != nil {
+		return err
+	}
+	name, err := o.ProfileName()
+	if err != nil {
+		return err
+	}
+	if err := file.Set(name, o.Key, value); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.IO.ErrOut, o.Theme().Success.Render(fmt.Sprintf("✓ %s set in profile %s", o.Key, name)))
+	return nil
+}
+
+func useRun(o *Options) error {
+	file, err := o.Config()
+	if err != nil {
+		return err
+	}
+	if !file.Has(o.Name) {
+		return cmdutil.FlagErrorf("no profile %q: profiles are %s", o.Name, strings.Join(file.Profiles(), ", "))
+	}
+	if err := file.Use(o.Name); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.IO.ErrOut, o.Theme().Success.Render("✓ Now using profile "+o.Name))
+	return nil
+}

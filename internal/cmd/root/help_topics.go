@@ -1,0 +1,56 @@
+package root
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/config"
+)
+
+var exitCodesHelp = `kwh exits with:
+
+  0    success
+  1    failure: a request failed, Kibo answered an error, an endpoint refused events
+  2    usage error: unknown command or flag, bad argument
+  3    a check failed: dlq list --fail-if-any found deliveries, verify found a bad
+       signature, doctor found a problem
+  4    authentication: no credentials, wrong secret, or Kibo refused the token
+  130  interrupted (Ctrl-C)`
+
+func environmentHelp() string {
+	var b strings.Builder
+	b.WriteString("Settings resolve in the order flag > environment > config file > default.\n\n")
+	names := map[string]string{
+		config.KeyClientID:     "application key, ns.AppName.1.0.0.Release (flag -a/--client-id)",
+		config.KeySharedSecret: "the application's shared secret (never a flag)",
+		config.KeyTenant:       "tenant id (flag -t/--tenant)",
+		config.KeySite:         "site id (flag -s/--site)",
+		config.KeyAuthHost:     "auth host, default home.mozu.com; EU home.euw1.kibocommerce.com (flag --auth-host)",
+		config.KeyAPIHost:      "API host; looked up from the tenant when unset (flag --api-host)",
+	}
+	for _, k := range config.Keys {
+		fmt.Fprintf(&b, "  %s\n      %s\n", strings.Join(config.EnvNames[k], ", "), names[k])
+	}
+	b.WriteString(`  KWH_PROFILE
+      profile to use (flag -p/--profile)
+  KWH_CONFIG
+      config file (flag --config), default $XDG_CONFIG_HOME/kwh/config.yaml
+  XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_STATE_HOME
+      where kwh keeps its config, token cache and state
+  NO_COLOR, CLICOLOR, CLICOLOR_FORCE
+      NO_COLOR (any value) or CLICOLOR=0 turn colour off; CLICOLOR_FORCE=1 forces it
+
+Hosts take a bare name (https is assumed) or a full URL such as
+http://127.0.0.1:5050 for the emulator.`)
+	return b.String()
+}
+
+func helpTopic(name, short, long string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: short,
+		Long:  long,
+	}
+}

@@ -1,0 +1,76 @@
+// Package root assembles kwh's command tree and its global flags.
+package root
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmd/auth"
+	"github.com/kwh-cli/kwh/internal/cmd/completion"
+	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
+	"github.com/kwh-cli/kwh/internal/cmd/subs"
+	"github.com/kwh-cli/kwh/internal/cmd/version"
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/output"
+)
+
+// NewCmdRoot builds `kwh` with every command.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kwh <command>",
+		Short: "Manage and debug Kibo Commerce webhooks",
+		Long: `kwh manages and debugs Kibo Commerce webhooks (events): push subscriptions,
+dead deliveries, the pull queue, and a local receiver for handler development.`,
+		Example: `  kwh auth login
+  kwh subs list
+  kwh subs list --all -o json --jq '.[] | select(.isActive == false) | .endpoint'`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       f.Version,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if f.Flags.NoColor {
+				f.IOStreams.SetColorEnabled(false)
+			}
+			if err := f.OutputOptions().Validate(); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			return nil
+		},
+	}
+	cmd.SetVersionTemplate("kwh {{.Version}}\n")
+	addGlobalFlags(cmd, f.Flags)
+	f.FlagSet = cmd.PersistentFlags()
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+
+	cmd.AddCommand(
+		auth.NewCmdAuth(f),
+		configcmd.NewCmdConfig(f, nil),
+		subs.NewCmdSubs(f),
+		version.NewCmdVersion(f),
+		completion.NewCmdCompletion(f),
+		helpTopic("environment", "Environment variables kwh reads", environmentHelp()),
+		helpTopic("exit-codes", "What kwh's exit codes mean", exitCodesHelp),
+	)
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	return cmd
+}
+
+func addGlobalFlags(cmd *cobra.Command, g *cmdutil.GlobalFlags) {
+	fl := cmd.PersistentFlags()
+	fl.StringVarP(&g.Profile, "profile", "p", "", "profile to use (default: the current one)")
+	fl.StringVar(&g.ConfigPath, "config", "", "config file (default $XDG_CONFIG_HOME/kwh/config.yaml)")
+	fl.StringVarP(&g.Output, "output", "o", "", "output format: table, wide, json, yaml, ndjson, csv")
+	fl.StringVar(&g.JQ, "jq", "", "filter the JSON output with a jq expression")
+	fl.StringVar(&g.Template, "template", "", "format the JSON output with a Go template")
+	fl.BoolVar(&g.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
+	fl.BoolVarP(&g.Quiet, "quiet", "q", false, "print only data and errors")
+	fl.BoolVar(&g.Debug, "debug", false, "log every HTTP request and response to stderr (secrets redacted)")
+	fl.DurationVar(&g.Timeout, "timeout", 30*time.Second, "timeout of each HTTP attempt")
+	fl.StringVarP(&g.Tenant, "tenant", "t", "", "Kibo tenant id")
+	fl.StringVarP(&g.Site, "site", "s", "", "Kibo site id")
+	fl.StringVarP(&g.ClientID, "client-id", "a", "", "application key (client id)")
+	fl.StringVar(&g.AuthHost, "auth-host", "", "auth host or URL (default home.mozu.com)")
+	fl.StringVar(&g.APIHost, "api-host", "", "API host or URL (default: looked up from the tenant)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+}

@@ -1,0 +1,38 @@
+// Package version implements `kwh version`.
+package version
+
+import (
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/output"
+)
+
+// Info is the JSON form of `kwh version`.
+type Info struct {
+	Version string `json:"version"`
+	Go      string `json:"go"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
+// NewCmdVersion is `kwh version`.
+func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print kwh's version",
+		Example: "  kwh version\n  kwh version -o json",
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			info := Info{Version: f.Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+			p := f.Printer()
+			if p.Opts.Format == "" && p.Opts.JQ == "" && p.Opts.Template == "" {
+				_, err := f.IOStreams.Out.Write([]byte("kwh " + info.Version + " (" + info.Go + " " + info.OS + "/" + info.Arch + ")\n"))
+				return err
+			}
+			return p.PrintObject(info, []output.Field{{Name: "version", Value: info.Version}, {Name: "go", Value: info.Go}, {Name: "os", Value: info.OS}, {Name: "arch", Value: info.Arch}})
+		},
+	}
+}

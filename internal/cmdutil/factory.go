@@ -1,0 +1,163 @@
+// Package cmdutil is what commands share: the Factory of lazily built
+// dependencies, error types that decide exit codes, and the global flags.
+package cmdutil
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kwh-cli/kwh/internal/config"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/kibo"
+	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/ui"
+)
+
+// GlobalFlags are the persistent flags of the root command.
+type GlobalFlags struct {
+	Profile    string
+	ConfigPath string
+	Output     string
+	JQ         string
+	Template   string
+	NoColor    bool
+	Quiet      bool
+	Debug      bool
+	Timeout    time.Duration
+	Tenant     string
+	Site       string
+	ClientID   string
+	AuthHost   string
+	APIHost    string
+}
+
+// Factory builds what commands need, each at most once and only when asked.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Getenv    func(string) string
+	Version   string
+	Flags     *GlobalFlags
+	// FlagSet is the root's persistent flag set, consulted for precedence.
+	FlagSet *pflag.FlagSet
+	// Transport and Sleep let tests run the Kibo client against an emulator
+	// without waiting; nil means the real network and clock.
+	Transport http.RoundTripper
+	Sleep     func(context.Context, time.Duration) error
+
+	cfgOnce sync.Once
+	cfg     *config.File
+	cfgErr  error
+}
+
+// ConfigPath is the config file in use: --config, KWH_CONFIG or the XDG default.
+func (f *Factory) ConfigPath() string {
+	if f.Flags.ConfigPath != "" {
+		return f.Flags.ConfigPath
+	}
+	if p := f.Getenv("KWH_CONFIG"); p != "" {
+		return p
+	}
+	return config.DefaultPath(f.Getenv)
+}
+
+// Config loads the config file once.
+func (f *Factory) Config() (*config.File, error) {
+	f.cfgOnce.Do(func() { f.cfg, f.cfgErr = config.Load(f.ConfigPath()) })
+	return f.cfg, f.cfgErr
+}
+
+// ProfileName is the profile in use: -p, KWH_PROFILE, the file's current one.
+func (f *Factory) ProfileName() (string, error) {
+	if f.Flags.Profile != "" {
+		return f.Flags.Profile, nil
+	}
+	if p := f.Getenv("KWH_PROFILE"); p != "" {
+		return p, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	return cfg.Current(), nil
+}
+
+// Profile resolves the settings in use (flag > env > file > default).
+func (f *Factory) Profile() (config.Profile, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return config.Profile{}, err
+	}
+	name, err := f.ProfileName()
+	if err != nil {
+		return config.Profile{}, err
+	}
+	return cfg.Resolve(name, f.FlagSet, f.Getenv)
+}
+
+// Client builds a Kibo client for the resolved profile.
+func (f *Factory) Client() (*kibo.Client, error) {
+	p, err := f.Profile()
+	if err != nil {
+		return nil, err
+	}
+	return f.ClientFor(p)
+}
+
+// ClientFor builds a Kibo client for a given profile.
+func (f *Factory) ClientFor(p config.Profile) (*kibo.Client, error) {
+	var missing []string
+	if p.ClientID == "" {
+		missing = append(missing, "client id")
+	}
+	if p.SharedSecret == "" {
+		missing = append(missing, "shared secret")
+	}
+	if len(missing) > 0 {
+		return nil, &NoCredentialsError{Profile: p.Name, Missing: missing}
+	}
+	opts := kibo.Options{
+		Profile: p.Name, ClientID: p.ClientID, SharedSecret: p.SharedSecret,
+		Tenant: p.Tenant, Site: p.Site, AuthHost: p.AuthHost, APIHost: p.APIHost,
+		CacheDir:  config.CacheDir(f.Getenv),
+		Timeout:   f.Flags.Timeout,
+		Transport: f.Transport,
+		Sleep:     f.Sleep,
+	}
+	if f.Flags.Debug {
+		opts.Debug = f.IOStreams.ErrOut
+	}
+	if !f.Flags.Quiet {
+		opts.OnRetry = f.reportRetry
+	}
+	return kibo.New(opts)
+}
+
+func (f *Factory) reportRetry(r kibo.RetryInfo) {
+	th := f.Theme()
+	what := "no answer"
+	if r.Status != 0 {
+		what = "HTTP " + strconv.Itoa(r.Status)
+	} else if r.Err != nil {
+		what = r.Err.Error()
+	}
+	f.IOStreams.ErrOut.Write([]byte(th.Warning.Render("! Kibo: "+what+"; retrying in "+r.Wait.Round(10*time.Millisecond).String()) + "\n"))
+}
+
+// OutputOptions are the user's -o, --jq and --template.
+func (f *Factory) OutputOptions() output.Options {
+	return output.Options{Format: strings.ToLower(f.Flags.Output), JQ: f.Flags.JQ, Template: f.Flags.Template}
+}
+
+// Printer prints command results in the chosen form.
+func (f *Factory) Printer() *output.Printer { return output.New(f.IOStreams, f.OutputOptions()) }
+
+// Theme styles talk on stderr.
+func (f *Factory) Theme() *ui.Theme {
+	return ui.New(f.IOStreams.ErrOut, f.IOStreams.ColorEnabled() && f.IOStreams.IsStderrTTY())
+}

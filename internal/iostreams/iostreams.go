@@ -1,0 +1,122 @@
+// Package iostreams holds the process's standard streams and the decisions that
+// depend on them: whether each is a terminal, whether to colour, how wide.
+package iostreams
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
+)
+
+// IOStreams is what commands read from and write to. stdout carries data only;
+// stderr carries progress, hints and warnings.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY  bool
+	stdoutTTY bool
+	stderrTTY bool
+	color     bool
+	width     int
+}
+
+// System returns streams bound to the real process, with colour decided from
+// the environment (NO_COLOR, CLICOLOR, CLICOLOR_FORCE) and whether stdout is a TTY.
+func System(getenv func(string) string) *IOStreams {
+	s := &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		stdinTTY:  isTerminal(os.Stdin),
+		stdoutTTY: isTerminal(os.Stdout),
+		stderrTTY: isTerminal(os.Stderr),
+		width:     80,
+	}
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+		s.width = w
+	}
+	s.color = ColorWanted(getenv, s.stdoutTTY)
+	return s
+}
+
+// Test returns streams backed by buffers: no TTY, no colour, 80 columns.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+}
+
+// ColorWanted applies the informal standards: NO_COLOR (any value) disables,
+// CLICOLOR_FORCE (non-zero) forces, CLICOLOR=0 disables, otherwise colour on a TTY.
+func ColorWanted(getenv func(string) string, tty bool) bool {
+	if getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	if getenv("CLICOLOR") == "0" {
+		return false
+	}
+	return tty
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+func (s *IOStreams) IsStdinTTY() bool   { return s.stdinTTY }
+func (s *IOStreams) IsStdoutTTY() bool  { return s.stdoutTTY }
+func (s *IOStreams) IsStderrTTY() bool  { return s.stderrTTY }
+func (s *IOStreams) ColorEnabled() bool { return s.color }
+func (s *IOStreams) TerminalWidth() int { return s.width }
+
+// CanPrompt reports whether we may ask the user something: never when stdin or
+// stdout is not a terminal (scripts, CI).
+func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY }
+
+func (s *IOStreams) SetStdinTTY(v bool)     { s.stdinTTY = v }
+func (s *IOStreams) SetStdoutTTY(v bool)    { s.stdoutTTY = v }
+func (s *IOStreams) SetStderrTTY(v bool)    { s.stderrTTY = v }
+func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
+
+// ReadPassword reads a line from stdin without echo when stdin is a terminal.
+func (s *IOStreams) ReadPassword() (string, error) {
+	if f, ok := s.In.(*os.File); ok && s.stdinTTY {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	return readLine(s.In)
+}
+
+// ReadLine reads one line from stdin, without its line ending.
+func (s *IOStreams) ReadLine() (string, error) { return readLine(s.In) }
+
+func readLine(r io.Reader) (string, error) {
+	var buf []byte
+	one := make([]byte, 1)
+	for {
+		n, err := r.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			buf = append(buf, one[0])
+		}
+		if err == io.EOF {
+			if len(buf) == 0 {
+				return "", io.EOF
+			}
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return string(bytes.TrimRight(buf, "\r")), nil
+}

@@ -1,0 +1,128 @@
+package kibo
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+)
+
+// Paths of the Event service, relative to /api (openapi_event.json).
+const (
+	PathPull             = "/event/pull"
+	PathSubscriptions    = "/event/push/subscriptions"
+	PathDeliveryAttempts = "/event/push/subscriptions/deliveryattempts"
+)
+
+// MaxPageSize is the largest pageSize Kibo accepts.
+const MaxPageSize = 200
+
+// ListParams select and page a collection.
+type ListParams struct {
+	Filter         string
+	SortBy         string
+	ResponseGroups string
+	// Limit stops after this many items; 0 means every item.
+	Limit int
+	// PageSize overrides the page size (at most 200); 0 picks the largest useful.
+	PageSize int
+}
+
+// List is a collected result and the server's total.
+type List[T any] struct {
+	Items      []T
+	TotalCount int
+}
+
+// PullEvents lists the pull queue.
+func (c *Client) PullEvents(ctx context.Context, p ListParams, keep func(Event) bool) (List[Event], error) {
+	return collect(ctx, c, PathPull, p, keep)
+}
+
+// PullEvent gets one event of the pull queue.
+func (c *Client) PullEvent(ctx context.Context, id string) (*Event, error) {
+	var e Event
+	if err := c.get(ctx, PathPull+"/"+url.PathEscape(id), nil, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Subscriptions lists push subscriptions.
+func (c *Client) Subscriptions(ctx context.Context, p ListParams, keep func(EventSubscription) bool) (List[EventSubscription], error) {
+	return collect(ctx, c, PathSubscriptions, p, keep)
+}
+
+// DeliveryAttempts lists delivery summaries of every subscription.
+func (c *Client) DeliveryAttempts(ctx context.Context, p ListParams, keep func(EventDeliverySummary) bool) (List[EventDeliverySummary], error) {
+	return collect(ctx, c, PathDeliveryAttempts, p, keep)
+}
+
+// SubscriptionDeliveryAttempts lists one subscription's delivery summaries.
+func (c *Client) SubscriptionDeliveryAttempts(ctx context.Context, subscriptionID string, p ListParams, keep func(EventDeliverySummary) bool) (List[EventDeliverySummary], error) {
+	return collect(ctx, c, PathSubscriptions+"/"+url.PathEscape(subscriptionID)+"/deliveryattempts", p, keep)
+}
+
+// DeliveryAttempt gets one delivery summary.
+func (c *Client) DeliveryAttempt(ctx context.Context, subscriptionID string, processID int32) (*EventDeliverySummary, error) {
+	var s EventDeliverySummary
+	path := PathSubscriptions + "/" + url.PathEscape(subscriptionID) + "/deliveryattempts/" + strconv.Itoa(int(processID))
+	if err := c.get(ctx, path, nil, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// FetchPage gets one page of a collection at an item offset.
+func FetchPage[T any](ctx context.Context, c *Client, path string, p ListParams, startIndex, pageSize int) (Collection[T], error) {
+	q := url.Values{}
+	q.Set("startIndex", strconv.Itoa(startIndex))
+	q.Set("pageSize", strconv.Itoa(pageSize))
+	if p.Filter != "" {
+		q.Set("filter", p.Filter)
+	}
+	if p.SortBy != "" {
+		q.Set("sortBy", p.SortBy)
+	}
+	if p.ResponseGroups != "" {
+		q.Set("responseGroups", p.ResponseGroups)
+	}
+	var page Collection[T]
+	err := c.get(ctx, path, q, &page)
+	return page, err
+}
+
+// collect walks pages (startIndex is an item offset) until the limit, the
+// total or an empty page. keep filters client-side; the limit counts kept items.
+func collect[T any](ctx context.Context, c *Client, path string, p ListParams, keep func(T) bool) (List[T], error) {
+	var out List[T]
+	for start := 0; ; {
+		size := pageSizeFor(p, keep != nil, len(out.Items))
+		page, err := FetchPage[T](ctx, c, path, p, start, size)
+		if err != nil {
+			return out, err
+		}
+		out.TotalCount = page.TotalCount
+		for _, it := range page.Items {
+			if keep == nil || keep(it) {
+				out.Items = append(out.Items, it)
+				if p.Limit > 0 && len(out.Items) >= p.Limit {
+					return out, nil
+				}
+			}
+		}
+		start += len(page.Items)
+		if len(page.Items) == 0 || start >= page.TotalCount {
+			return out, nil
+		}
+	}
+}
+
+func pageSizeFor(p ListParams, filtered bool, have int) int {
+	if p.PageSize > 0 {
+		return min(p.PageSize, MaxPageSize)
+	}
+	if p.Limit > 0 && !filtered {
+		return min(p.Limit-have, MaxPageSize)
+	}
+	return MaxPageSize
+}

@@ -66,6 +66,13 @@ func New(t testing.TB, seed emulator.Seed) *Harness {
 	emu := emulator.New(seed)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		for _, r := range emu.Requests() {
+			if v := r.SpecViolation(); v != "" {
+				t.Errorf("kwh sent a request the Kibo spec does not have: %s", v)
+			}
+		}
+	})
 	home := t.TempDir()
 	h := &Harness{T: t, Emu: emu, URL: srv.URL, Home: home, Env: map[string]string{
 		"HOME":               home,

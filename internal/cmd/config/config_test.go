@@ -1,0 +1,41 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kwh-cli/kwh/internal/apptest"
+)
+
+func TestConfigCommands(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	steps := []struct {
+		args   []string
+		stdin  string
+		code   int
+		stdout string
+	}{
+		{[]string{"config", "set", "tenant", "777", "-p", "sandbox"}, "", 0, ""},
+		{[]string{"config", "set", "shared_secret", "abc", "-p", "sandbox"}, "", 2, ""},
+		{[]string{"config", "set", "shared_secret", "-", "-p", "sandbox"}, "feedfacefeedfacefeedfacefeedface\n", 0, ""},
+		{[]string{"config", "set", "colour", "red"}, "", 2, ""},
+		{[]string{"config", "use", "nope"}, "", 2, ""},
+		{[]string{"config", "use", "sandbox"}, "", 0, ""},
+		{[]string{"config", "get", "tenant"}, "", 0, "12345\n"}, // KIBO_TENANT beats the file
+		{[]string{"config", "get", "shared_secret"}, "", 2, ""},
+		{[]string{"config", "list", "-o", "json", "--jq", `.[] | "\(.name) \(.current) \(.tenant) \(.hasSharedSecret)"`}, "", 0, "sandbox true 777 true\n"},
+	}
+	for _, s := range steps {
+		res := h.RunWith(apptest.RunOpts{Stdin: s.stdin}, s.args...)
+		if res.Code != s.code || (s.stdout != "" && res.Stdout != s.stdout) {
+			t.Fatalf("%v: exit %d stdout %q stderr %q; want exit %d stdout %q", s.args, res.Code, res.Stdout, res.Stderr, s.code, s.stdout)
+		}
+		if strings.Contains(res.Stdout+res.Stderr, "feedface") {
+			t.Fatalf("%v printed the secret", s.args)
+		}
+	}
+	delete(h.Env, "KIBO_TENANT")
+	if res := h.Run("config", "get", "tenant"); res.Stdout != "777\n" {
+		t.Errorf("config get tenant = %q, want the file's 777", res.Stdout)
+	}
+}

@@ -38,3 +38,11 @@ func TestExitCodesAndHelpTopics(t *testing.T) {
 		})
 	}
 }
+
+func TestInterruptedExits130(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	res := h.RunCancelled("subs", "list")
+	if res.Code != 130 || !strings.Contains(res.Stderr, "interrupted") {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+}

@@ -103,8 +103,19 @@ type RunOpts struct {
 // Run runs kwh with args in a fresh process-like environment.
 func (h *Harness) Run(args ...string) Result { return h.RunWith(RunOpts{}, args...) }
 
+// RunCancelled runs kwh as if Ctrl-C had been pressed before it started.
+func (h *Harness) RunCancelled(args ...string) Result {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return h.run(ctx, RunOpts{}, args)
+}
+
 // RunWith runs kwh with options.
 func (h *Harness) RunWith(o RunOpts, args ...string) Result {
+	return h.run(context.Background(), o, args)
+}
+
+func (h *Harness) run(ctx context.Context, o RunOpts, args []string) Result {
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(o.Stdin)
 	if o.TTY {
@@ -115,7 +126,7 @@ func (h *Harness) RunWith(o RunOpts, args ...string) Result {
 		ios.SetTerminalWidth(120)
 	}
 	env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep}
-	code := app.Run(context.Background(), env)
+	code := app.Run(ctx, env)
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }
 

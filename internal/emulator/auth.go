@@ -31,6 +31,7 @@ func (e *Emulator) handleOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.grants = append(e.grants, body.GrantType)
 	if body.GrantType == "refresh_token" && body.RefreshToken != "" {
 		if e.refresh[body.RefreshToken] != body.ClientID {
 			writeError(w, http.StatusUnauthorized, "INVALID_REFRESH_TOKEN", "The refresh token is not valid.")
@@ -80,4 +81,11 @@ func (e *Emulator) authed(next http.HandlerFunc) http.HandlerFunc {
 			next(w, r)
 		}
 	}
+}
+
+// Grants lists the grant_type of every token request, in order.
+func (e *Emulator) Grants() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.grants...)
 }

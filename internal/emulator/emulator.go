@@ -22,6 +22,7 @@ type Emulator struct {
 	seed     Seed
 	tokens   map[string]time.Time // access token → expiry
 	refresh  map[string]string    // refresh token → client id
+	grants   []string
 	faults   []*Fault
 	latency  time.Duration
 	requests []Request

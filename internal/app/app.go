@@ -36,6 +36,7 @@ type Env struct {
 	Getenv    func(string) string
 	Transport http.RoundTripper
 	Sleep     func(context.Context, time.Duration) error
+	Pause     func(context.Context, time.Duration) error
 }
 
 // NewFactory builds the Factory for an environment.
@@ -50,6 +51,7 @@ func NewFactory(env Env) *cmdutil.Factory {
 		Flags:     &cmdutil.GlobalFlags{},
 		Transport: env.Transport,
 		Sleep:     env.Sleep,
+		Pause:     env.Pause,
 	}
 }
 

@@ -49,6 +49,9 @@ type Factory struct {
 	// without waiting; nil means the real network and clock.
 	Transport http.RoundTripper
 	Sleep     func(context.Context, time.Duration) error
+	// Pause paces polling commands (events tail); nil means a real timer.
+	// Tests use it to act between polls and to stop them.
+	Pause func(context.Context, time.Duration) error
 
 	cfgOnce sync.Once
 	cfg     *config.File
@@ -160,4 +163,19 @@ func (f *Factory) Printer() *output.Printer { return output.New(f.IOStreams, f.O
 // Theme styles talk on stderr.
 func (f *Factory) Theme() *ui.Theme {
 	return ui.New(f.IOStreams.ErrOut, f.IOStreams.ColorEnabled() && f.IOStreams.IsStderrTTY())
+}
+
+// Wait is f.Pause, or a real wait that ends early when ctx is done.
+func (f *Factory) Wait(ctx context.Context, d time.Duration) error {
+	if f.Pause != nil {
+		return f.Pause(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

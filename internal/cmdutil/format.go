@@ -68,3 +68,11 @@ func Plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// FormatTimeSeconds renders a Kibo time with seconds, UTC, for event lists.
+func FormatTimeSeconds(t *kibo.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}

@@ -25,6 +25,10 @@ type ListParams struct {
 	Limit int
 	// PageSize overrides the page size (at most 200); 0 picks the largest useful.
 	PageSize int
+	// Concurrency bounds the pages fetched at once after the first; 0 means 8.
+	Concurrency int
+	// OnProgress, when set, hears (items fetched, items wanted) after each page.
+	OnProgress func(done, total int)
 }
 
 // List is a collected result and the server's total.
@@ -91,38 +95,3 @@ func FetchPage[T any](ctx context.Context, c *Client, path string, p ListParams,
 	return page, err
 }
 
-// collect walks pages (startIndex is an item offset) until the limit, the
-// total or an empty page. keep filters client-side; the limit counts kept items.
-func collect[T any](ctx context.Context, c *Client, path string, p ListParams, keep func(T) bool) (List[T], error) {
-	var out List[T]
-	for start := 0; ; {
-		size := pageSizeFor(p, keep != nil, len(out.Items))
-		page, err := FetchPage[T](ctx, c, path, p, start, size)
-		if err != nil {
-			return out, err
-		}
-		out.TotalCount = page.TotalCount
-		for _, it := range page.Items {
-			if keep == nil || keep(it) {
-				out.Items = append(out.Items, it)
-				if p.Limit > 0 && len(out.Items) >= p.Limit {
-					return out, nil
-				}
-			}
-		}
-		start += len(page.Items)
-		if len(page.Items) == 0 || start >= page.TotalCount {
-			return out, nil
-		}
-	}
-}
-
-func pageSizeFor(p ListParams, filtered bool, have int) int {
-	if p.PageSize > 0 {
-		return min(p.PageSize, MaxPageSize)
-	}
-	if p.Limit > 0 && !filtered {
-		return min(p.Limit-have, MaxPageSize)
-	}
-	return MaxPageSize
-}

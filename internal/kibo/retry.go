@@ -50,8 +50,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		cancel()
+		info := RetryInfo{Attempt: attempt, Wait: wait, Status: status, Err: err}
 		if t.notify != nil {
-			t.notify(RetryInfo{Attempt: attempt, Wait: wait, Status: status, Err: err})
+			t.notify(info)
+		}
+		if obs := retryObserver(req.Context()); obs != nil {
+			obs(info)
 		}
 		if err := t.sleep(req.Context(), wait); err != nil {
 			return nil, err

@@ -8,8 +8,11 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/cmd/auth"
 	"github.com/kwh-cli/kwh/internal/cmd/completion"
+	"github.com/kwh-cli/kwh/internal/cmd/dlq"
+	"github.com/kwh-cli/kwh/internal/cmd/events"
 	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/subs"
+	"github.com/kwh-cli/kwh/internal/cmd/topics"
 	"github.com/kwh-cli/kwh/internal/cmd/version"
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/output"
@@ -47,6 +50,9 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		auth.NewCmdAuth(f),
 		configcmd.NewCmdConfig(f, nil),
 		subs.NewCmdSubs(f),
+		events.NewCmdEvents(f),
+		dlq.NewCmdDLQ(f),
+		topics.NewCmdTopics(f),
 		version.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),
 		helpTopic("environment", "Environment variables kwh reads", environmentHelp()),

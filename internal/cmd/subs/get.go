@@ -2,7 +2,6 @@ package subs
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,34 +52,11 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := pick(list.Items, opts.ID)
+	s, err := cmdutil.PickSubscription(list.Items, opts.ID)
 	if err != nil {
 		return err
 	}
 	return opts.Printer().PrintObject(s, detailFields(s))
-}
-
-func pick(subs []kibo.EventSubscription, typed string) (kibo.EventSubscription, error) {
-	var found []kibo.EventSubscription
-	for _, s := range subs {
-		if strings.EqualFold(s.ID, typed) {
-			return s, nil
-		}
-		if output.MatchID(s.ID, typed) {
-			found = append(found, s)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return kibo.EventSubscription{}, &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("no subscription %q among %d (see `kwh subs list`)", typed, len(subs))}
-	}
-	ids := make([]string, len(found))
-	for i, s := range found {
-		ids[i] = s.ID
-	}
-	return kibo.EventSubscription{}, cmdutil.FlagErrorf("%q matches %d subscriptions: %s", typed, len(found), strings.Join(ids, ", "))
 }
 
 func detailFields(s kibo.EventSubscription) []output.Field {

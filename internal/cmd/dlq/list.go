@@ -1,0 +1,252 @@
+package dlq
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/kibo"
+	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/ui"
+	"github.com/kwh-cli/kwh/internal/webhook"
+)
+
+// ListOptions are the inputs of `kwh dlq list`.
+type ListOptions struct {
+	IO      *iostreams.IOStreams
+	Client  func() (*kibo.Client, error)
+	Printer func() *output.Printer
+	Theme   func() *ui.Theme
+	Now     func() time.Time
+
+	Subscription   string
+	Status         string
+	IncludePending bool
+	Topics         []string
+	Since          string
+	FailIfAny      bool
+	Concurrency    int
+}
+
+// NewCmdList is `kwh dlq list`.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, Theme: f.Theme, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List dead deliveries of every subscription (or one)",
+		Long: `List deliveries Kibo gave up on, each with its subscription so it can be
+replayed. A delivery is dead when its last attempt did not succeed, it has no
+retries left and it is not running; deliveryStatus, which Kibo leaves
+undefined, only decides when retriesRemaining is unknown.
+
+--include-pending adds deliveries Kibo is still retrying. --since filters on
+the last attempt. --fail-if-any exits 3 when anything is listed (for CI).`,
+		Example: `  kwh dlq list
+  kwh dlq list --subscription 3f9c…a1 --include-pending
+  kwh dlq list --topic 'order.*' --since 24h -o json
+  kwh dlq list --fail-if-any -q   # in CI: exit 3 when Kibo gave up on anything`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Concurrency < 1 {
+				return cmdutil.FlagErrorf("--concurrency must be at least 1")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Subscription, "subscription", "", "only this subscription (id, prefix or short form)")
+	fl.StringVar(&opts.Status, "status", "", "only deliveries whose deliveryStatus is this (case-insensitive)")
+	fl.BoolVar(&opts.IncludePending, "include-pending", false, "also list deliveries Kibo is still retrying")
+	fl.StringArrayVar(&opts.Topics, "topic", nil, "only this topic or glob (repeatable)")
+	fl.StringVar(&opts.Since, "since", "", "only deliveries last attempted at or after this time or duration ago")
+	fl.BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 3 when the list is not empty")
+	fl.IntVar(&opts.Concurrency, "concurrency", kibo.DefaultConcurrency, "requests in flight at once")
+	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	since, err := cmdutil.ParseTimeFlag("since", opts.Since, opts.Now())
+	if err != nil {
+		return err
+	}
+	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, opts.Theme(), opts.Topics)
+	client, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	subs, err := Subscriptions(ctx, client, opts.Subscription)
+	if err != nil {
+		return err
+	}
+	progress := opts.IO.StartProgress("reading deliveries")
+	entries, err := Collect(ctx, client, subs, opts.Concurrency, opts.keep(since), func(done int) { progress.Update(done, len(subs)) })
+	progress.Stop()
+	if err != nil {
+		return err
+	}
+	p := opts.Printer()
+	if err := p.PrintList(entries, entryTable(entries)); err != nil {
+		return err
+	}
+	if p.IsHuman() {
+		opts.footer(entries, len(subs))
+	}
+	if opts.FailIfAny && len(entries) > 0 {
+		return cmdutil.CheckFailed(fmt.Errorf("%d %s in the DLQ", len(entries), cmdutil.Plural(len(entries), "delivery", "deliveries")))
+	}
+	return nil
+}
+
+// keep selects dead deliveries (and retrying ones when asked) that pass the filters.
+func (opts *ListOptions) keep(since time.Time) func(kibo.EventDeliverySummary) bool {
+	return func(d kibo.EventDeliverySummary) bool {
+		switch d.State() {
+		case kibo.Delivered:
+			return false
+		case kibo.Retrying:
+			if !opts.IncludePending {
+				return false
+			}
+		}
+		if opts.Status != "" && !strings.EqualFold(d.DeliveryStatus, opts.Status) {
+			return false
+		}
+		if len(opts.Topics) > 0 && !matchesAny(opts.Topics, eventSummary(d).Topic) {
+			return false
+		}
+		if !since.IsZero() {
+			last := d.LastExecutionDate
+			if last == nil {
+				last = d.CreateDate
+			}
+			if last == nil || last.Before(since) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func matchesAny(patterns []string, topic string) bool {
+	for _, p := range patterns {
+		if webhook.MatchTopic(p, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// Subscriptions returns every subscription, or the one a user named.
+func Subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]kibo.EventSubscription, error) {
+	list, err := client.Subscriptions(ctx, kibo.ListParams{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if typed == "" {
+		return list.Items, nil
+	}
+	s, err := cmdutil.PickSubscription(list.Items, typed)
+	if err != nil {
+		return nil, err
+	}
+	return []kibo.EventSubscription{s}, nil
+}
+
+// Collect reads the delivery summaries of each subscription, a few
+// subscriptions at a time, keeping those keep accepts, in subscription order.
+func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscription, concurrency int, keep func(kibo.EventDeliverySummary) bool, progress func(done int)) ([]Entry, error) {
+	perSub := make([][]Entry, len(subs))
+	errs := make([]error, len(subs))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for i, s := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			list, err := client.SubscriptionDeliveryAttempts(ctx, s.ID, kibo.ListParams{Concurrency: concurrency}, keep)
+			if err != nil {
+				errs[i] = fmt.Errorf("subscription %s: %w", s.ID, err)
+				return
+			}
+			for _, d := range list.Items {
+				perSub[i] = append(perSub[i], Entry{SubscriptionID: s.ID, Endpoint: s.Endpoint, State: d.State(), Delivery: d})
+			}
+			mu.Lock()
+			done++
+			progress(done)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	entries := []Entry{}
+	for i := range subs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		entries = append(entries, perSub[i]...)
+	}
+	return entries, nil
+}
+
+func (opts *ListOptions) footer(entries []Entry, subs int) {
+	th := opts.Theme()
+	if len(entries) == 0 {
+		fmt.Fprintln(opts.IO.ErrOut, th.Success.Render(fmt.Sprintf("✓ nothing in the DLQ (%d %s checked)", subs, cmdutil.Plural(subs, "subscription", "subscriptions"))))
+		return
+	}
+	dead := 0
+	for _, e := range entries {
+		if e.State == kibo.Dead {
+			dead++
+		}
+	}
+	line := fmt.Sprintf("%d dead", dead)
+	if opts.IncludePending {
+		line += fmt.Sprintf(", %d retrying", len(entries)-dead)
+	}
+	fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("%s · %d %s checked · details: kwh dlq show SUBSCRIPTION PROCESS", line, subs, cmdutil.Plural(subs, "subscription", "subscriptions"))))
+}
+
+var columns = []output.Column{
+	{Header: "subscription", Short: true},
+	{Header: "endpoint", Wide: true},
+	{Header: "process"},
+	{Header: "topic", Style: cmdutil.StyleAccent},
+	{Header: "entity id"},
+	{Header: "event id", Short: true},
+	{Header: "attempts"},
+	{Header: "last status", Style: styleHTTP},
+	{Header: "last attempt"},
+	{Header: "next attempt"},
+	{Header: "retries left"},
+	{Header: "state", Style: styleState},
+	{Header: "delivery status", Wide: true},
+}
+
+func entryTable(entries []Entry) output.Table {
+	t := output.Table{Columns: columns}
+	for _, e := range entries {
+		d, ev := e.Delivery, eventSummary(e.Delivery)
+		t.Rows = append(t.Rows, []string{
+			e.SubscriptionID, e.Endpoint, processID(d), ev.Topic, ev.EntityID, ev.EventID,
+			fmt.Sprint(len(d.DeliveryAttempts)), statusText(d.LastAttempt()),
+			cmdutil.FormatTime(d.LastExecutionDate), cmdutil.FormatTime(d.NextExecutionDate),
+			intText(d.RetriesRemaining), string(e.State), d.DeliveryStatus,
+		})
+	}
+	return t
+}

@@ -1,0 +1,196 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/kibo"
+	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/ui"
+)
+
+// TailOptions are the inputs of `kwh events tail`.
+type TailOptions struct {
+	IO      *iostreams.IOStreams
+	Client  func() (*kibo.Client, error)
+	Printer func() *output.Printer
+	Theme   func() *ui.Theme
+	Wait    func(context.Context, time.Duration) error
+
+	Topics   []string
+	EntityID string
+	Interval time.Duration
+	Last     int
+}
+
+// overlap is how far back each poll looks before the newest event seen, so
+// events Kibo stamps slightly out of order are not missed.
+const overlap = time.Minute
+
+const maxBackoff = time.Minute
+
+// NewCmdTail is `kwh events tail`.
+func NewCmdTail(f *cmdutil.Factory, runF func(*TailOptions) error) *cobra.Command {
+	opts := &TailOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, Theme: f.Theme, Wait: f.Wait}
+	cmd := &cobra.Command{
+		Use:   "tail",
+		Short: "Follow the pull queue and print new events as they arrive",
+		Long: `Poll the pull queue and print each event once, as it arrives. Transient
+API errors are retried with back-off (reported on stderr); Ctrl-C stops it.
+Use -o ndjson for scripts.`,
+		Example: `  kwh events tail
+  kwh events tail --topic 'order.*' --interval 2s
+  kwh events tail -o ndjson | jq -c 'select(.isTest | not)'`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Interval < 100*time.Millisecond {
+				return cmdutil.FlagErrorf("--interval must be at least 100ms")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return tailRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.Topics, "topic", nil, "only this topic or glob (repeatable)")
+	cmd.Flags().StringVar(&opts.EntityID, "entity-id", "", "only events about this entity")
+	cmd.Flags().DurationVar(&opts.Interval, "interval", 5*time.Second, "time between polls")
+	cmd.Flags().IntVar(&opts.Last, "last", 10, "print this many recent events first (0 for none)")
+	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
+	return cmd
+}
+
+// tailer remembers what was printed: ids seen and the newest event time.
+type tailer struct {
+	opts   *TailOptions
+	client *kibo.Client
+	print  func(kibo.Event) error
+	seen   map[string]time.Time
+	newest time.Time
+}
+
+func tailRun(ctx context.Context, opts *TailOptions) error {
+	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, opts.Theme(), opts.Topics)
+	client, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	t := &tailer{opts: opts, client: client, print: eventPrinter(opts), seen: map[string]time.Time{}}
+	if opts.IO.IsStderrTTY() {
+		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("Following the pull queue every %s · Ctrl-C to stop", opts.Interval)))
+	}
+	backoff := time.Duration(0)
+	for first := true; ; first = false {
+		err := t.poll(ctx, first)
+		switch {
+		case err == nil:
+			backoff = 0
+		case ctx.Err() != nil:
+			return nil
+		case kibo.IsAuth(err):
+			return err
+		default:
+			backoff = min(max(2*backoff, opts.Interval), maxBackoff)
+			fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Warning.Render(fmt.Sprintf("! polling failed: %v; trying again in %s", err, backoff)))
+		}
+		if err := opts.Wait(ctx, max(opts.Interval, backoff)); err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				return nil // Ctrl-C: a clean stop
+			}
+			return err
+		}
+	}
+}
+
+func (t *tailer) poll(ctx context.Context, first bool) error {
+	q := Query{Topics: t.opts.Topics, EntityID: t.opts.EntityID}
+	if !first {
+		q.Since = t.newest.Add(-overlap)
+	}
+	params, keep := q.params()
+	params.SortBy = dateField + " asc"
+	if first {
+		// Only the most recent few: newest first, printed oldest first.
+		params.SortBy, params.Limit = dateField+" desc", max(t.opts.Last, 1)
+	}
+	list, err := t.client.PullEvents(ctx, params, keep)
+	if err != nil {
+		return err
+	}
+	items := list.Items
+	if first {
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+		if t.opts.Last == 0 {
+			t.remember(items)
+			return nil
+		}
+	}
+	for _, e := range items {
+		if _, dup := t.seen[e.ID]; dup {
+			continue
+		}
+		if err := t.print(e); err != nil {
+			return err
+		}
+		t.remember([]kibo.Event{e})
+	}
+	t.forget()
+	return nil
+}
+
+func (t *tailer) remember(evs []kibo.Event) {
+	for _, e := range evs {
+		at := time.Now()
+		if ts := eventTime(e); ts != nil && !ts.IsZero() {
+			at = ts.Time
+		}
+		t.seen[e.ID] = at
+		if at.After(t.newest) {
+			t.newest = at
+		}
+	}
+	if t.newest.IsZero() {
+		t.newest = time.Now()
+	}
+}
+
+// forget drops ids older than the overlap window: they cannot come back.
+func (t *tailer) forget() {
+	for id, at := range t.seen {
+		if at.Before(t.newest.Add(-2 * overlap)) {
+			delete(t.seen, id)
+		}
+	}
+}
+
+// eventPrinter prints one event: a styled line on a TTY, one JSON object per
+// line for json/ndjson, jq/template per event, tab-separated otherwise.
+func eventPrinter(opts *TailOptions) func(kibo.Event) error {
+	p := opts.Printer()
+	th := p.Theme
+	enc := json.NewEncoder(opts.IO.Out)
+	enc.SetEscapeHTML(false)
+	switch {
+	case p.Opts.JQ != "" || p.Opts.Template != "":
+		return func(e kibo.Event) error { return p.PrintObject(e, nil) }
+	case p.Opts.Format == "json" || p.Opts.Format == "ndjson":
+		return func(e kibo.Event) error { return enc.Encode(e) }
+	case p.IsHuman():
+		return func(e kibo.Event) error {
+			ts := cmdutil.FormatTimeSeconds(eventTime(e))
+			_, err := fmt.Fprintf(opts.IO.Out, "%s  %s  %s  %s  %s\n", th.Muted.Render(ts), th.Accent.Render(fmt.Sprintf("%-28s", e.Topic)),
+				fmt.Sprintf("%-12s", e.EntityID), th.Muted.Render(output.ShortID(e.ID)), tenantSite(e.TenantID, e.SiteID))
+			return err
+		}
+	}
+	return func(e kibo.Event) error { return p.PrintList([]kibo.Event{e}, eventTable([]kibo.Event{e})) }
+}

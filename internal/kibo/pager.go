@@ -1,0 +1,217 @@
+package kibo
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+)
+
+// DefaultConcurrency is how many pages a listing fetches at once.
+const DefaultConcurrency = 8
+
+// maxRequeues bounds how often one page is asked again after Kibo kept
+// answering 429 through every retry of the transport.
+const maxRequeues = 6
+
+// collect fetches a collection. The first page reveals totalCount; the rest
+// are fetched concurrently (p.Concurrency at most, fewer after a 429) and
+// assembled in order. keep filters client-side; the limit counts kept items.
+func collect[T any](ctx context.Context, c *Client, path string, p ListParams, keep func(T) bool) (List[T], error) {
+	size := firstPageSize(p, keep != nil)
+	first, err := FetchPage[T](ctx, c, path, p, 0, size)
+	if err != nil {
+		return List[T]{}, err
+	}
+	want := first.TotalCount
+	if p.Limit > 0 && keep == nil {
+		want = min(want, p.Limit)
+	}
+	// A server that caps pageSize below what we asked shows it in the first page.
+	step := size
+	if n := len(first.Items); n > 0 && n < size && n < want {
+		step = n
+	}
+	var offsets []int
+	if len(first.Items) > 0 {
+		for off := step; off < want; off += step {
+			offsets = append(offsets, off)
+		}
+	}
+	pages := make([][]T, len(offsets)+1)
+	pages[0] = first.Items
+	done := len(first.Items)
+	if p.OnProgress != nil {
+		p.OnProgress(min(done, want), want)
+	}
+	if err := fetchRest(ctx, c, path, p, offsets, step, want, pages, done); err != nil {
+		return List[T]{}, err
+	}
+	return assemble(pages, keep, p.Limit, first.TotalCount), nil
+}
+
+func firstPageSize(p ListParams, filtered bool) int {
+	if p.PageSize > 0 {
+		return min(p.PageSize, MaxPageSize)
+	}
+	if p.Limit > 0 && !filtered {
+		return min(p.Limit, MaxPageSize)
+	}
+	return MaxPageSize
+}
+
+func assemble[T any](pages [][]T, keep func(T) bool, limit, total int) List[T] {
+	out := List[T]{TotalCount: total, Items: []T{}}
+	for _, page := range pages {
+		for _, it := range page {
+			if keep != nil && !keep(it) {
+				continue
+			}
+			out.Items = append(out.Items, it)
+			if limit > 0 && len(out.Items) >= limit {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// fetchRest fetches pages[1:] at the given offsets with a bounded pool.
+func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams, offsets []int, step, want int, pages [][]T, done int) error {
+	if len(offsets) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	th := newThrottle(max(1, p.Concurrency))
+	if p.Concurrency <= 0 {
+		th = newThrottle(DefaultConcurrency)
+	}
+	ctx = WithRetryObserver(ctx, func(r RetryInfo) {
+		if r.Status == http.StatusTooManyRequests {
+			th.slowDown()
+		}
+	})
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	jobs := make(chan int, len(offsets))
+	for i := range offsets {
+		jobs <- i
+	}
+	close(jobs)
+	worker := func() {
+		defer wg.Done()
+		for i := range jobs {
+			size := step
+			if p.Limit > 0 {
+				size = min(step, want-offsets[i]) // ask for no more than the limit needs
+			}
+			items, err := fetchWithRequeue[T](ctx, c, path, p, offsets[i], size, th)
+			mu.Lock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+				cancel()
+			}
+			pages[i+1] = items
+			done += len(items)
+			if p.OnProgress != nil && err == nil {
+				p.OnProgress(min(done, want), want)
+			}
+			mu.Unlock()
+		}
+	}
+	for range min(th.max, len(offsets)) {
+		wg.Add(1)
+		go worker()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func fetchWithRequeue[T any](ctx context.Context, c *Client, path string, p ListParams, off, size int, th *throttle) ([]T, error) {
+	for attempt := 0; ; attempt++ {
+		if err := th.acquire(ctx); err != nil {
+			return nil, err
+		}
+		page, err := FetchPage[T](ctx, c, path, p, off, size)
+		th.release()
+		var apiErr *APIError
+		if err != nil && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests && attempt < maxRequeues {
+			th.slowDown()
+			continue
+		}
+		return page.Items, err
+	}
+}
+
+// throttle bounds requests in flight; a 429 halves the bound for the rest of
+// the fetch, so the whole listing backs off instead of failing.
+type throttle struct {
+	mu       sync.Mutex
+	max      int
+	limit    int
+	inflight int
+	changed  chan struct{}
+}
+
+func newThrottle(n int) *throttle {
+	return &throttle{max: n, limit: n, changed: make(chan struct{})}
+}
+
+func (t *throttle) acquire(ctx context.Context) error {
+	for {
+		t.mu.Lock()
+		if t.inflight < t.limit {
+			t.inflight++
+			t.mu.Unlock()
+			return nil
+		}
+		ch := t.changed
+		t.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (t *throttle) release() {
+	t.mu.Lock()
+	t.inflight--
+	close(t.changed)
+	t.changed = make(chan struct{})
+	t.mu.Unlock()
+}
+
+func (t *throttle) slowDown() {
+	t.mu.Lock()
+	t.limit = max(1, t.limit/2)
+	t.mu.Unlock()
+}
+
+// Limit is the current bound (for tests and progress).
+func (t *throttle) Limit() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.limit
+}
+
+type retryObserverKey struct{}
+
+// WithRetryObserver returns a context whose requests report their retries to fn.
+func WithRetryObserver(ctx context.Context, fn func(RetryInfo)) context.Context {
+	if prev, ok := ctx.Value(retryObserverKey{}).(func(RetryInfo)); ok {
+		next := fn
+		fn = func(r RetryInfo) { prev(r); next(r) }
+	}
+	return context.WithValue(ctx, retryObserverKey{}, fn)
+}
+
+func retryObserver(ctx context.Context) func(RetryInfo) {
+	fn, _ := ctx.Value(retryObserverKey{}).(func(RetryInfo))
+	return fn
+}

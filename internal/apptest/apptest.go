@@ -57,6 +57,11 @@ type Harness struct {
 	// Sleeps records every back-off kwh asked for; nothing actually waits.
 	mu     sync.Mutex
 	Sleeps []time.Duration
+	// OnPause runs at each pause of a polling command (events tail), with the
+	// pause's number from 1; an error such as context.Canceled stops the
+	// command. Unset, the first pause stops it.
+	OnPause func(n int, d time.Duration) error
+	pauses  int
 }
 
 // New starts an emulator with seed and an environment whose KIBO_* variables
@@ -125,7 +130,7 @@ func (h *Harness) run(ctx context.Context, o RunOpts, args []string) Result {
 		ios.SetColorEnabled(true)
 		ios.SetTerminalWidth(120)
 	}
-	env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep}
+	env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep, Pause: h.pause}
 	code := app.Run(ctx, env)
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }
@@ -137,6 +142,17 @@ func (h *Harness) sleep(ctx context.Context, d time.Duration) error {
 	h.Sleeps = append(h.Sleeps, d)
 	h.mu.Unlock()
 	return ctx.Err()
+}
+
+func (h *Harness) pause(ctx context.Context, d time.Duration) error {
+	h.mu.Lock()
+	h.pauses++
+	n := h.pauses
+	h.mu.Unlock()
+	if h.OnPause == nil {
+		return context.Canceled
+	}
+	return h.OnPause(n, d)
 }
 
 // Golden compares got with testdata/<name>, rewriting it under -update. The

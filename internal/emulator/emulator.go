@@ -158,3 +158,10 @@ func atoiDefault(s string, def int) (int, bool) {
 	n, err := strconv.Atoi(s)
 	return n, err == nil
 }
+
+// AddEvent appends an event (an EventEvent object) to the pull queue.
+func (e *Emulator) AddEvent(ev map[string]any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.seed.Events = append(e.seed.Events, ev)
+}

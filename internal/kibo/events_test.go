@@ -24,7 +24,7 @@ func TestSixEventGETs(t *testing.T) {
 	const sub = "3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1"
 
 	events, err := c.PullEvents(ctx, kibo.ListParams{Filter: "topic sw order."}, nil)
-	if err != nil || len(events.Items) != 2 || events.TotalCount != 2 {
+	if err != nil || len(events.Items) != 4 || events.TotalCount != 4 {
 		t.Fatalf("pull: %+v %v", events, err)
 	}
 	ev, err := c.PullEvent(ctx, "5f1c2e00-0000-0000-0000-000000000004")
@@ -36,11 +36,11 @@ func TestSixEventGETs(t *testing.T) {
 		t.Fatalf("subscriptions: %+v %v", subs, err)
 	}
 	all, err := c.DeliveryAttempts(ctx, kibo.ListParams{}, nil)
-	if err != nil || len(all.Items) != 3 {
+	if err != nil || len(all.Items) != 7 {
 		t.Fatalf("all delivery attempts: %+v %v", all, err)
 	}
-	one, err := c.SubscriptionDeliveryAttempts(ctx, sub, kibo.ListParams{Filter: "deliveryStatus eq failed"}, nil)
-	if err != nil || len(one.Items) != 1 || *one.Items[0].ID != 4711 {
+	one, err := c.SubscriptionDeliveryAttempts(ctx, sub, kibo.ListParams{Filter: "deliveryStatus eq failed and isRunning eq false"}, nil)
+	if err != nil || len(one.Items) != 2 || *one.Items[0].ID != 4711 || *one.Items[1].ID != 4713 {
 		t.Fatalf("subscription delivery attempts: %+v %v", one, err)
 	}
 	d, err := c.DeliveryAttempt(ctx, sub, 4711)

@@ -38,7 +38,7 @@ func (o Options) Validate() error {
 	if o.JQ != "" && o.Template != "" {
 		return fmt.Errorf("--jq and --template cannot be used together")
 	}
-	if (o.JQ != "" || o.Template != "") && o.Format != "" && o.Format != "json" {
+	if (o.JQ != "" || o.Template != "") && o.Format != "" && o.Format != "json" && o.Format != "ndjson" {
 		return fmt.Errorf("--jq and --template work on the JSON form; drop -o %s", o.Format)
 	}
 	if o.JQ != "" {

@@ -32,4 +32,3 @@ func PickSubscription(subs []kibo.EventSubscription, typed string) (kibo.EventSu
 	}
 	return kibo.EventSubscription{}, FlagErrorf("%q matches %d subscriptions: %s", typed, len(found), strings.Join(ids, ", "))
 }
-

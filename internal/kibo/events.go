@@ -94,4 +94,3 @@ func FetchPage[T any](ctx context.Context, c *Client, path string, p ListParams,
 	err := c.get(ctx, path, q, &page)
 	return page, err
 }
-

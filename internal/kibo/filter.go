@@ -8,8 +8,8 @@ import (
 // Filter describes what a listing selects; Build turns it into Kibo's filter
 // syntax (field op value, joined with and/or).
 type Filter struct {
-	TopicField string   // e.g. "topic"
-	Topics     []string // names or globs (order.*)
+	TopicField  string   // e.g. "topic"
+	Topics      []string // names or globs (order.*)
 	EntityField string
 	EntityID    string
 	DateField   string // e.g. "auditInfo.createDate"

@@ -8,9 +8,9 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/cmd/auth"
 	"github.com/kwh-cli/kwh/internal/cmd/completion"
+	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/dlq"
 	"github.com/kwh-cli/kwh/internal/cmd/events"
-	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/subs"
 	"github.com/kwh-cli/kwh/internal/cmd/topics"
 	"github.com/kwh-cli/kwh/internal/cmd/version"

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // APIError is a failed Kibo call: HTTP status plus Kibo's error body. The user
@@ -20,6 +21,8 @@ type APIError struct {
 	ApplicationName string           `json:"applicationName,omitempty"`
 	CorrelationID   string           `json:"correlationId,omitempty"`
 	AdditionalData  []AdditionalData `json:"additionalErrorData,omitempty"`
+	// RetryAfter is the wait a 429 or 503 asked for, when it said.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // AdditionalData is one name/value pair of Kibo's additionalErrorData.
@@ -59,6 +62,7 @@ type kiboErrorBody struct {
 // Kibo's JSON or anything a proxy in between chose to send.
 func apiErrorFrom(resp *http.Response) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, CorrelationID: resp.Header.Get("x-vol-correlation")}
+	e.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if resp.Request != nil {
 		e.Method = resp.Request.Method
 		e.URL = resp.Request.URL.Redacted()

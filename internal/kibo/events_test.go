@@ -2,8 +2,11 @@ package kibo_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/emulator"
@@ -55,5 +58,48 @@ func TestSixEventGETs(t *testing.T) {
 		if v := r.SpecViolation(); v != "" {
 			t.Error(v)
 		}
+	}
+}
+
+// TestRateLimitedFetchSlowsDownInsteadOfFailing floods a concurrent --all fetch
+// with more 429s than one request's retries allow; every page still arrives,
+// in order.
+func TestRateLimitedFetchSlowsDownInsteadOfFailing(t *testing.T) {
+	seed := apptest.Seed(t)
+	seed.Events = nil
+	for i := range 2000 {
+		seed.Events = append(seed.Events, map[string]any{"id": fmt.Sprintf("%032x", i), "topic": "order.opened", "entityId": fmt.Sprint(i)})
+	}
+	emu := emulator.New(seed)
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	var mu sync.Mutex
+	var waits []time.Duration
+	c, _ := kibo.New(kibo.Options{ClientID: apptest.ClientID, SharedSecret: apptest.SharedSecret, Tenant: apptest.Tenant, AuthHost: srv.URL,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return nil
+		}})
+	ctx := context.Background()
+	if _, err := c.Token(ctx); err != nil {
+		t.Fatal(err)
+	}
+	emu.Inject(emulator.Fault{PathPrefix: "/api/event/pull", Status: 429, RetryAfter: "1", Times: 20})
+	list, err := c.PullEvents(ctx, kibo.ListParams{Concurrency: 8}, nil)
+	if err != nil {
+		t.Fatalf("the fetch failed instead of slowing down: %v", err)
+	}
+	if len(list.Items) != 2000 {
+		t.Fatalf("%d events, want 2000", len(list.Items))
+	}
+	for i, e := range list.Items {
+		if e.EntityID != fmt.Sprint(i) {
+			t.Fatalf("item %d is %s: pages out of order", i, e.EntityID)
+		}
+	}
+	if len(waits) < 20 || waits[0] != time.Second {
+		t.Errorf("waits %v: each 429 should wait its Retry-After", waits[:min(len(waits), 5)])
 	}
 }

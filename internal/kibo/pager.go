@@ -19,7 +19,16 @@ const maxRequeues = 6
 // assembled in order. keep filters client-side; the limit counts kept items.
 func collect[T any](ctx context.Context, c *Client, path string, p ListParams, keep func(T) bool) (List[T], error) {
 	size := firstPageSize(p, keep != nil)
-	first, err := FetchPage[T](ctx, c, path, p, 0, size)
+	th := newThrottle(DefaultConcurrency)
+	if p.Concurrency > 0 {
+		th = newThrottle(p.Concurrency)
+	}
+	ctx = WithRetryObserver(ctx, func(r RetryInfo) {
+		if r.Status == http.StatusTooManyRequests {
+			th.slowDown()
+		}
+	})
+	first, err := fetchWithRequeue[T](ctx, c, path, p, 0, size, th)
 	if err != nil {
 		return List[T]{}, err
 	}
@@ -44,7 +53,7 @@ func collect[T any](ctx context.Context, c *Client, path string, p ListParams, k
 	if p.OnProgress != nil {
 		p.OnProgress(min(done, want), want)
 	}
-	if err := fetchRest(ctx, c, path, p, offsets, step, want, pages, done); err != nil {
+	if err := fetchRest(ctx, c, path, p, offsets, step, want, pages, done, th); err != nil {
 		return List[T]{}, err
 	}
 	return assemble(pages, keep, p.Limit, first.TotalCount), nil
@@ -77,21 +86,12 @@ func assemble[T any](pages [][]T, keep func(T) bool, limit, total int) List[T] {
 }
 
 // fetchRest fetches pages[1:] at the given offsets with a bounded pool.
-func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams, offsets []int, step, want int, pages [][]T, done int) error {
+func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams, offsets []int, step, want int, pages [][]T, done int, th *throttle) error {
 	if len(offsets) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	th := newThrottle(max(1, p.Concurrency))
-	if p.Concurrency <= 0 {
-		th = newThrottle(DefaultConcurrency)
-	}
-	ctx = WithRetryObserver(ctx, func(r RetryInfo) {
-		if r.Status == http.StatusTooManyRequests {
-			th.slowDown()
-		}
-	})
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -109,7 +109,8 @@ func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams,
 			if p.Limit > 0 {
 				size = min(step, want-offsets[i]) // ask for no more than the limit needs
 			}
-			items, err := fetchWithRequeue[T](ctx, c, path, p, offsets[i], size, th)
+			page, err := fetchWithRequeue[T](ctx, c, path, p, offsets[i], size, th)
+			items := page.Items
 			mu.Lock()
 			if err != nil && firstErr == nil {
 				firstErr = err
@@ -131,19 +132,26 @@ func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams,
 	return firstErr
 }
 
-func fetchWithRequeue[T any](ctx context.Context, c *Client, path string, p ListParams, off, size int, th *throttle) ([]T, error) {
+func fetchWithRequeue[T any](ctx context.Context, c *Client, path string, p ListParams, off, size int, th *throttle) (Collection[T], error) {
 	for attempt := 0; ; attempt++ {
 		if err := th.acquire(ctx); err != nil {
-			return nil, err
+			return Collection[T]{}, err
 		}
 		page, err := FetchPage[T](ctx, c, path, p, off, size)
 		th.release()
 		var apiErr *APIError
 		if err != nil && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests && attempt < maxRequeues {
 			th.slowDown()
+			wait := apiErr.RetryAfter
+			if wait <= 0 {
+				wait = jittered(attempt + 1)
+			}
+			if err := c.opts.Sleep(ctx, wait); err != nil {
+				return Collection[T]{}, err
+			}
 			continue
 		}
-		return page.Items, err
+		return page, err
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/dlq"
 	"github.com/kwh-cli/kwh/internal/cmd/events"
+	"github.com/kwh-cli/kwh/internal/cmd/send"
 	"github.com/kwh-cli/kwh/internal/cmd/subs"
 	"github.com/kwh-cli/kwh/internal/cmd/topics"
+	"github.com/kwh-cli/kwh/internal/cmd/verify"
 	"github.com/kwh-cli/kwh/internal/cmd/version"
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/output"
@@ -53,6 +55,8 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		events.NewCmdEvents(f),
 		dlq.NewCmdDLQ(f),
 		topics.NewCmdTopics(f),
+		send.NewCmdSend(f, nil),
+		verify.NewCmdVerify(f, nil),
 		version.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),
 		helpTopic("environment", "Environment variables kwh reads", environmentHelp()),

@@ -115,6 +115,11 @@ func (h *Harness) RunCancelled(args ...string) Result {
 	return h.run(ctx, RunOpts{}, args)
 }
 
+// RunContext runs kwh under ctx: cancelling it is Ctrl-C.
+func (h *Harness) RunContext(ctx context.Context, args ...string) Result {
+	return h.run(ctx, RunOpts{}, args)
+}
+
 // RunWith runs kwh with options.
 func (h *Harness) RunWith(o RunOpts, args ...string) Result {
 	return h.run(context.Background(), o, args)

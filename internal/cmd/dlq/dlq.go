@@ -21,7 +21,7 @@ func NewCmdDLQ(f *cmdutil.Factory) *cobra.Command {
 try 24 h later) and then gives up. Those dead deliveries are the DLQ. Kibo's
 API can list them but not redeliver them.`,
 	}
-	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil))
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdRetry(f, nil))
 	return cmdutil.Noun(cmd)
 }
 
@@ -90,4 +90,14 @@ func intText(n *int32) string {
 		return ""
 	}
 	return fmt.Sprint(*n)
+}
+
+func styleOutcome(t *ui.Theme, v string) string {
+	switch v {
+	case "delivered":
+		return t.Success.Render(v)
+	case "failed":
+		return t.Error.Render(v)
+	}
+	return t.Muted.Render(v)
 }

@@ -1,0 +1,199 @@
+// Package replay redelivers events Kibo gave up on: it signs each push body
+// as Kibo does and POSTs it, with bounded concurrency, an optional rate, and a
+// ledger so reruns skip what already succeeded. It never imports cobra, viper
+// or the terminal.
+package replay
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
+)
+
+// KiboTimeout is how long Kibo waits for an endpoint's 200.
+const KiboTimeout = 45 * time.Second
+
+// Item is one delivery to replay.
+type Item struct {
+	Key            string // ledger key: target, subscription and process
+	SubscriptionID string
+	ProcessID      int32
+	URL            string
+	EventID        string
+	Topic          string
+	Body           []byte
+	Context        webhook.Context
+}
+
+// NewItem builds the item for a delivery's event sent to url.
+func NewItem(subscriptionID string, processID int32, url string, push webhook.Push, c webhook.Context) Item {
+	return Item{
+		Key:            fmt.Sprintf("%s|%s|%d", url, subscriptionID, processID),
+		SubscriptionID: subscriptionID, ProcessID: processID, URL: url,
+		EventID: push.EventID, Topic: push.Topic, Body: push.Marshal(), Context: c,
+	}
+}
+
+// Options tune a replay.
+type Options struct {
+	Secret      string
+	Concurrency int           // default 4
+	Rate        float64       // requests per second; 0 is unlimited
+	Timeout     time.Duration // per request; default 45 s
+	Force       bool          // resend even what the ledger says was delivered
+	Ledger      store.Ledger  // may be nil
+	Transport   http.RoundTripper
+	Now         func() time.Time
+	OnResult    func(Result) // called from workers, one at a time
+}
+
+// Result is the outcome of one item.
+type Result struct {
+	Item      Item
+	Status    int
+	Err       error
+	Latency   time.Duration
+	Skipped   bool // the ledger says it was already delivered
+	Delivered bool
+}
+
+// Summary counts a run's results.
+type Summary struct {
+	Delivered, Failed, Skipped int
+}
+
+// Run replays items. It stops starting new requests when ctx ends; what was
+// answered is in the ledger, so running it again finishes the job.
+func Run(ctx context.Context, items []Item, o Options) (Summary, error) {
+	defaults(&o)
+	client := &http.Client{Timeout: o.Timeout, Transport: o.Transport}
+	var limiter *rate.Limiter
+	if o.Rate > 0 {
+		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)
+	}
+	var (
+		mu  sync.Mutex
+		sum Summary
+		wg  sync.WaitGroup
+	)
+	report := func(r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Skipped:
+			sum.Skipped++
+		case r.Delivered:
+			sum.Delivered++
+		default:
+			sum.Failed++
+		}
+		if o.OnResult != nil {
+			o.OnResult(r)
+		}
+	}
+	jobs := make(chan Item)
+	for range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range jobs {
+				if r, ok := send(ctx, client, limiter, it, o); ok {
+					report(r)
+				}
+			}
+		}()
+	}
+	var ledgerErr error
+	for _, it := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		if !o.Force && o.Ledger != nil {
+			prev, found, err := o.Ledger.Get(it.Key)
+			if err != nil {
+				ledgerErr = err
+				break
+			}
+			if found && prev.Delivered {
+				report(Result{Item: it, Skipped: true, Status: prev.Status})
+				continue
+			}
+		}
+		select {
+		case jobs <- it:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if ledgerErr != nil {
+		return sum, ledgerErr
+	}
+	return sum, ctx.Err()
+}
+
+func defaults(o *Options) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = KiboTimeout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// send posts one item and records the answer. ok is false when the run was
+// interrupted before an answer came: nothing is known, nothing is recorded.
+func send(ctx context.Context, client *http.Client, limiter *rate.Limiter, it Item, o Options) (Result, bool) {
+	if limiter != nil {
+		if err := limiter.Wait(ctx); err != nil {
+			return Result{}, false
+		}
+	}
+	r := Result{Item: it}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, it.URL, bytes.NewReader(it.Body))
+	if err != nil {
+		r.Err = err
+		return r, true
+	}
+	req.Header = webhook.SignedHeaders(o.Secret, it.Context, it.Body, o.Now())
+	start := time.Now()
+	resp, err := client.Do(req)
+	r.Latency = time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return Result{}, false
+		}
+		r.Err = err
+	} else {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		r.Status = resp.StatusCode
+		r.Delivered = resp.StatusCode >= 200 && resp.StatusCode < 300
+		if !r.Delivered {
+			r.Err = fmt.Errorf("answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		}
+	}
+	if o.Ledger != nil {
+		out := store.Outcome{Key: it.Key, EventID: it.EventID, URL: it.URL, Delivered: r.Delivered, Status: r.Status, At: o.Now()}
+		if r.Err != nil {
+			out.Error = r.Err.Error()
+		}
+		if err := o.Ledger.Record(out); err != nil && r.Err == nil {
+			r.Err = fmt.Errorf("delivered, but the ledger could not record it: %w", err)
+		}
+	}
+	return r, true
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
@@ -73,6 +74,7 @@ func (opts *RetryOptions) replay(ctx context.Context, items []replay.Item, secre
 		},
 	})
 	progress.Stop()
+	sortLike(results, items)
 	p := opts.Printer()
 	shown := results
 	if p.IsHuman() {
@@ -136,4 +138,15 @@ func resultTable(rs []ReplayResult) output.Table {
 		t.Rows = append(t.Rows, []string{r.SubscriptionID, fmt.Sprint(r.ProcessID), r.Topic, r.EventID, r.Outcome, status, r.Error, r.URL})
 	}
 	return t
+}
+
+// sortLike puts results in the order of the items (workers finish in any order).
+func sortLike(results []ReplayResult, items []replay.Item) {
+	pos := make(map[string]int, len(items))
+	for i, it := range items {
+		pos[fmt.Sprintf("%s|%d", it.SubscriptionID, it.ProcessID)] = i
+	}
+	slices.SortStableFunc(results, func(a, b ReplayResult) int {
+		return pos[fmt.Sprintf("%s|%d", a.SubscriptionID, a.ProcessID)] - pos[fmt.Sprintf("%s|%d", b.SubscriptionID, b.ProcessID)]
+	})
 }

@@ -157,7 +157,7 @@ func TestRetryFailuresAreRetriedNextTime(t *testing.T) {
 	if res.Code != 1 || !strings.Contains(res.Stderr, "1 of 3 replays failed") {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
-	if !strings.HasPrefix(res.Stdout, "3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1\t4713\torder.cancelled") {
+	if !strings.Contains(res.Stdout, "3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1\t4713\torder.cancelled\t5f1c2e00-0000-0000-0000-000000000006\tfailed\t500") {
 		t.Errorf("the failure should be listed on stdout: %q", res.Stdout)
 	}
 	app.mu.Lock()

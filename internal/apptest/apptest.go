@@ -4,9 +4,11 @@
 package apptest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -187,4 +189,86 @@ func Golden(t testing.TB, name, got string) {
 	if !bytes.Equal(want, []byte(got)) {
 		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
+}
+
+// Running is a long-lived kwh command (kwh listen) started in-process.
+type Running struct {
+	t      testing.TB
+	lines  chan string
+	cancel context.CancelFunc
+	done   chan Result
+	stderr *syncBuffer
+	once   sync.Once
+	result Result
+}
+
+// Start runs kwh in the background; its stdout is read line by line.
+func (h *Harness) Start(args ...string) *Running {
+	ios, _, _, _ := iostreams.Test()
+	pr, pw := io.Pipe()
+	errBuf := &syncBuffer{}
+	ios.Out, ios.ErrOut = pw, errBuf
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Running{t: h.T, lines: make(chan string, 100000), cancel: cancel, done: make(chan Result, 1), stderr: errBuf}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			r.lines <- sc.Text()
+		}
+		close(r.lines)
+	}()
+	go func() {
+		env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep, Pause: h.pause}
+		code := app.Run(ctx, env)
+		pw.Close()
+		r.done <- Result{Code: code, Stderr: errBuf.String()}
+	}()
+	return r
+}
+
+// Next returns the next stdout line, failing the test if the command ended.
+func (r *Running) Next() string {
+	r.t.Helper()
+	select {
+	case line, ok := <-r.lines:
+		if !ok {
+			res := <-r.done
+			r.done <- res
+			r.t.Fatalf("the command ended (exit %d) before printing what was expected: %s", res.Code, res.Stderr)
+		}
+		return line
+	case <-time.After(30 * time.Second):
+		r.t.Fatalf("no output within 30 s; stderr: %s", r.stderr.String())
+	}
+	return ""
+}
+
+// Stop interrupts the command (Ctrl-C) and waits for it to end; calling it
+// again returns the same result.
+func (r *Running) Stop() Result {
+	r.once.Do(func() {
+		r.cancel()
+		r.result = <-r.done
+		for range r.lines {
+		}
+	})
+	return r.result
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -1,11 +1,9 @@
 package cmdutil
 
 import (
-	"errors"
-	"net"
 	"net/url"
-	"strings"
-	"syscall"
+
+	"github.com/kwh-cli/kwh/internal/netutil"
 )
 
 // CheckURL rejects anything that is not an absolute http(s) URL.
@@ -17,21 +15,5 @@ func CheckURL(s string) error {
 	return nil
 }
 
-// ShortNetError names a transport failure the way people say it:
-// "connection refused", "timeout", rather than Go's full chain.
-func ShortNetError(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset"
-	case errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return strings.TrimSpace(ue.Err.Error())
-	}
-	return err.Error()
-}
+// ShortNetError names a transport failure the way people say it.
+func ShortNetError(err error) string { return netutil.ShortError(err) }

@@ -11,6 +11,8 @@ import (
 	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/dlq"
 	"github.com/kwh-cli/kwh/internal/cmd/events"
+	"github.com/kwh-cli/kwh/internal/cmd/inbox"
+	listencmd "github.com/kwh-cli/kwh/internal/cmd/listen"
 	"github.com/kwh-cli/kwh/internal/cmd/send"
 	"github.com/kwh-cli/kwh/internal/cmd/subs"
 	"github.com/kwh-cli/kwh/internal/cmd/topics"
@@ -55,6 +57,8 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		events.NewCmdEvents(f),
 		dlq.NewCmdDLQ(f),
 		topics.NewCmdTopics(f),
+		listencmd.NewCmdListen(f, nil),
+		inbox.NewCmdInbox(f),
 		send.NewCmdSend(f, nil),
 		verify.NewCmdVerify(f, nil),
 		version.NewCmdVersion(f),

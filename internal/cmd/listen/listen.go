@@ -1,0 +1,210 @@
+// Package listen implements `kwh listen`: receive Kibo's pushes locally,
+// verify, dedupe, keep and forward them to the app being written.
+package listen
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/config"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/ui"
+)
+
+// Options are the inputs of `kwh listen`.
+type Options struct {
+	IO        *iostreams.IOStreams
+	Profile   func() (config.Profile, error)
+	Printer   func() *output.Printer
+	Theme     func() *ui.Theme
+	Transport http.RoundTripper
+	StateDir  string
+
+	Host           string
+	Port           int
+	Path           string
+	Forward        []string
+	Routes         []string
+	Topics         []string
+	SkipVerify     bool
+	Store          string
+	DedupeTTL      time.Duration
+	Sync           bool
+	ForwardTimeout time.Duration
+	RetryMin       time.Duration
+	MaxBody        string
+}
+
+// NewCmdListen is `kwh listen`.
+func NewCmdListen(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Profile: f.Profile, Printer: f.Printer, Theme: f.Theme, Transport: f.Transport, StateDir: config.StateDir(f.Getenv)}
+	cmd := &cobra.Command{
+		Use:   "listen --forward <url>",
+		Short: "Receive Kibo's pushes locally: verify, dedupe, keep and forward them",
+		Long: `Receive Kibo's webhook pushes on this machine and forward them to the app you
+are writing. Point a tunnel (ngrok, cloudflared) or kwh's emulator at it.
+
+For every request: the body size is checked (413), the x-vol-hmac-sha256
+signature is verified when the profile has a shared secret (401, nothing
+kept), the body must be a Kibo event (400), a redelivery of an eventId seen
+within --dedupe-ttl is acknowledged but not forwarded again, and the event is
+written durably before Kibo gets its 200. Forwarding then happens in the
+background with the raw body and original headers (plus X-Kwh-Delivery-Id and
+X-Kwh-Attempt), retried with back-off while the app is down, in order per
+topic, and resumed after a restart. --sync forwards inline and answers Kibo
+with the app's status instead, to exercise Kibo's own retries.
+
+Everything received stays in the inbox: see kwh inbox.`,
+		Example: `  kwh listen --forward http://localhost:3000/hooks
+  kwh listen --port 9000 --forward http://localhost:3000/hooks --route 'order.*=http://localhost:4000/orders'
+  kwh listen --topic 'shipment.*' --forward http://localhost:3000/hooks -o ndjson
+  kwh listen --sync --forward http://localhost:3000/hooks`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Host, "host", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)")
+	fl.IntVar(&opts.Port, "port", 8080, "port to listen on (0 picks a free one)")
+	fl.StringVar(&opts.Path, "path", "/", "accept pushes under this path")
+	fl.StringArrayVar(&opts.Forward, "forward", nil, "forward every event to this URL (repeatable)")
+	fl.StringArrayVar(&opts.Routes, "route", nil, "forward topics matching GLOB to URL: GLOB=URL (repeatable)")
+	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
+	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
+	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh)")
+	fl.DurationVar(&opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
+	fl.BoolVar(&opts.Sync, "sync", false, "forward inline and answer with the app's status")
+	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
+	fl.DurationVar(&opts.RetryMin, "retry-min", 500*time.Millisecond, "first wait before re-forwarding; doubles up to 30s")
+	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (413 above)")
+	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
+	return cmd
+}
+
+func (opts *Options) config() (listen.Config, error) {
+	maxBody, err := parseSize(opts.MaxBody)
+	if err != nil {
+		return listen.Config{}, cmdutil.FlagErrorf("--max-body %q: %v", opts.MaxBody, err)
+	}
+	for _, u := range opts.Forward {
+		if err := cmdutil.CheckURL(u); err != nil {
+			return listen.Config{}, err
+		}
+	}
+	var routes []listen.Route
+	for _, r := range opts.Routes {
+		glob, url, ok := strings.Cut(r, "=")
+		if !ok || glob == "" {
+			return listen.Config{}, cmdutil.FlagErrorf("--route %q: want GLOB=URL, e.g. 'order.*=http://localhost:4000/orders'", r)
+		}
+		if err := cmdutil.CheckURL(url); err != nil {
+			return listen.Config{}, err
+		}
+		routes = append(routes, listen.Route{Glob: glob, URL: url})
+	}
+	if !strings.HasPrefix(opts.Path, "/") {
+		return listen.Config{}, cmdutil.FlagErrorf("--path must start with /")
+	}
+	if opts.Sync && len(opts.Forward)+len(routes) == 0 {
+		return listen.Config{}, cmdutil.FlagErrorf("--sync needs --forward or --route: it answers with the app's status")
+	}
+	return listen.Config{
+		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
+		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
+		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport,
+	}, nil
+}
+
+func run(ctx context.Context, opts *Options) error {
+	cfg, err := opts.config()
+	if err != nil {
+		return err
+	}
+	th := opts.Theme()
+	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, th, opts.Topics)
+	if p, err := opts.Profile(); err == nil {
+		cfg.Secret = p.SharedSecret
+	}
+	if cfg.Secret == "" && !cfg.SkipVerify {
+		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render("! no shared secret: signatures are not checked (set KIBO_SHARED_SECRET or run `kwh auth login`)"))
+	}
+	dir := opts.Store
+	if dir == "" {
+		dir = opts.StateDir
+	}
+	if strings.HasPrefix(dir, "redis://") {
+		return cmdutil.FlagErrorf("--store redis:// is not available yet: use a directory")
+	}
+	st, err := store.OpenListen(filepath.Join(dir, "listen.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Sweep(time.Now()); err != nil {
+		return err
+	}
+	cfg.Store, cfg.StoreName = st, tildePath(dir)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
+	if err != nil {
+		return fmt.Errorf("listening on %s:%d: %w", opts.Host, opts.Port, err)
+	}
+	r, err := listen.New(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- render(opts, r.Events()) }()
+	serveErr := r.Serve(ctx, ln, "http://"+ln.Addr().String())
+	renderErr := <-done
+	if serveErr != nil {
+		return serveErr
+	}
+	return renderErr
+}
+
+func tildePath(dir string) string {
+	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(dir, home+string(filepath.Separator)) {
+		return "~" + strings.TrimPrefix(dir, home)
+	}
+	return dir
+}
+
+// parseSize reads 1MiB, 512KiB, 2MB, 1048576.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a size such as 1MiB or 512KiB")
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,136 @@
+package listen
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/store"
+)
+
+// Route sends topics matching a glob to a URL.
+type Route struct {
+	Glob string
+	URL  string
+}
+
+// Config is everything a Receiver needs.
+type Config struct {
+	// Path is where Kibo POSTs; "/" accepts any path.
+	Path       string
+	Secret     string // empty: signatures are not checked
+	SkipVerify bool
+	MaxAge     time.Duration // Date header age limit; 0 is Kibo's 180 s
+	MaxBody    int64
+	DedupeTTL  time.Duration
+	// Forward targets get every event; Routes get the topics they match.
+	Forward []string
+	Routes  []Route
+	// Topics, when set, limits what is forwarded; others are acked and skipped.
+	Topics         []string
+	Sync           bool
+	ForwardTimeout time.Duration
+	// MaxAttempts stops retrying a forward after this many tries; 0 never stops.
+	MaxAttempts int
+	// ShutdownGrace bounds how long in-flight forwards may finish at shutdown.
+	ShutdownGrace time.Duration
+
+	Store     store.ListenStore
+	StoreName string // shown in the ready event
+	Transport http.RoundTripper
+	Now       func() time.Time
+	// RetryMin is the first retry's wait; it doubles up to RetryMax (30 s).
+	RetryMin time.Duration
+	// Backoff is the wait before retry n (from 1); nil is exponential with jitter.
+	Backoff func(attempt int) time.Duration
+}
+
+// Defaults Kibo implies.
+const (
+	DefaultDedupeTTL      = 14 * 24 * time.Hour // Kibo expires notifications after 14 days
+	DefaultMaxBody        = 1 << 20
+	DefaultForwardTimeout = 30 * time.Second
+	DefaultShutdownGrace  = 5 * time.Second
+)
+
+func (c *Config) setDefaults() error {
+	if c.Store == nil {
+		return fmt.Errorf("listen: a store is required")
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.DedupeTTL <= 0 {
+		c.DedupeTTL = DefaultDedupeTTL
+	}
+	if c.ForwardTimeout <= 0 {
+		c.ForwardTimeout = DefaultForwardTimeout
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = 500 * time.Millisecond
+	}
+	if c.Backoff == nil {
+		base := c.RetryMin
+		c.Backoff = func(n int) time.Duration { return jitteredBackoff(base, n) }
+	}
+	return nil
+}
+
+// targetsFor lists the URLs a topic is forwarded to, without repeats.
+func (c *Config) targetsFor(topic string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(u string) {
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	for _, u := range c.Forward {
+		add(u)
+	}
+	for _, r := range c.Routes {
+		if globMatch(r.Glob, topic) {
+			add(r.URL)
+		}
+	}
+	return out
+}
+
+// wanted reports whether --topic lets a topic through.
+func (c *Config) wanted(topic string) bool {
+	if len(c.Topics) == 0 {
+		return true
+	}
+	for _, g := range c.Topics {
+		if globMatch(g, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllTargets lists every URL events may go to.
+func (c *Config) AllTargets() []string {
+	out := append([]string(nil), c.Forward...)
+	for _, r := range c.Routes {
+		out = append(out, r.Glob+" → "+r.URL)
+	}
+	return out
+}
+
+func globMatch(glob, topic string) bool {
+	ok, err := path.Match(strings.ToLower(glob), strings.ToLower(topic))
+	return err == nil && ok
+}

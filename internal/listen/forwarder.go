@@ -1,0 +1,261 @@
+package listen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/netutil"
+	"github.com/kwh-cli/kwh/internal/store"
+)
+
+// forwarder delivers spooled events to targets. Each (target, topic) pair is
+// a lane: one event at a time, in arrival order, retried with back-off until
+// the app takes it, so per-topic order holds while a target is down.
+type forwarder struct {
+	cfg    *Config
+	emit   func(Event)
+	client *http.Client
+
+	mu      sync.Mutex
+	lanes   map[laneKey]*lane
+	pending int
+	wg      sync.WaitGroup
+
+	stopping chan struct{} // closed at shutdown: start nothing new
+	hardCtx  context.Context
+	hardStop context.CancelFunc // cancels in-flight requests after the grace
+}
+
+type laneKey struct{ target, topic string }
+
+type lane struct {
+	queue   []job
+	running bool
+}
+
+type job struct {
+	d      *store.Delivery
+	target string
+}
+
+func newForwarder(cfg *Config, emit func(Event)) *forwarder {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &forwarder{
+		cfg: cfg, emit: emit, lanes: map[laneKey]*lane{},
+		client:   &http.Client{Timeout: cfg.ForwardTimeout, Transport: cfg.Transport},
+		stopping: make(chan struct{}), hardCtx: ctx, hardStop: cancel,
+	}
+}
+
+// resume queues what the spool still holds from an earlier run.
+func (f *forwarder) resume() (int, error) {
+	pend, err := f.cfg.Store.Pending()
+	if err != nil {
+		return 0, err
+	}
+	cache := map[uint64]*store.Delivery{}
+	for _, p := range pend {
+		d, ok := cache[p.DeliveryID]
+		if !ok {
+			if d, err = f.cfg.Store.Get(p.DeliveryID); err != nil {
+				return 0, err
+			}
+			cache[p.DeliveryID] = d
+		}
+		f.push(job{d: d, target: p.Target})
+	}
+	return len(pend), nil
+}
+
+// enqueue queues a newly accepted delivery for each of its targets.
+func (f *forwarder) enqueue(d *store.Delivery) {
+	for _, t := range d.Targets {
+		f.push(job{d: d, target: t})
+	}
+}
+
+func (f *forwarder) push(j job) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := laneKey{j.target, j.d.Topic}
+	l := f.lanes[k]
+	if l == nil {
+		l = &lane{}
+		f.lanes[k] = l
+	}
+	l.queue = append(l.queue, j)
+	f.pending++
+	if !l.running {
+		l.running = true
+		f.wg.Add(1)
+		go f.run(k, l)
+	}
+}
+
+func (f *forwarder) run(k laneKey, l *lane) {
+	defer f.wg.Done()
+	for {
+		f.mu.Lock()
+		if len(l.queue) == 0 || f.isStopping() {
+			l.running = false
+			f.mu.Unlock()
+			return
+		}
+		j := l.queue[0]
+		f.mu.Unlock()
+		if !f.deliver(j) {
+			f.mu.Lock()
+			l.running = false
+			f.mu.Unlock()
+			return // stopping: the job stays in the spool for the next start
+		}
+		f.mu.Lock()
+		l.queue = l.queue[1:]
+		f.pending--
+		f.mu.Unlock()
+	}
+}
+
+func (f *forwarder) isStopping() bool {
+	select {
+	case <-f.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// deliver tries until the target takes the event; false means shutdown came first.
+func (f *forwarder) deliver(j job) bool {
+	for attempt := j.d.Forwards[j.target].Attempts + 1; ; attempt++ {
+		res := f.attempt(f.hardCtx, j.d, j.target, attempt)
+		if f.hardCtx.Err() != nil && !res.ok() {
+			return false
+		}
+		f.record(j.d, j.target, res, attempt)
+		if res.ok() {
+			return true
+		}
+		if f.cfg.MaxAttempts > 0 && attempt >= f.cfg.MaxAttempts {
+			// counted across restarts: attempts are kept in the inbox
+			f.emit(Event{Kind: KindFailed, DeliveryID: j.d.ID, EventID: j.d.EventID, Topic: j.d.Topic, Target: j.target, Status: res.status,
+				Attempt: attempt, Reason: fmt.Sprintf("gave up after %d attempts: %s", attempt, res.reason())})
+			f.giveUp(j)
+			return true
+		}
+		wait := f.cfg.Backoff(attempt)
+		f.emit(Event{Kind: KindRetrying, DeliveryID: j.d.ID, EventID: j.d.EventID, Topic: j.d.Topic, Target: j.target, Status: res.status,
+			Attempt: attempt, RetryInMs: wait.Milliseconds(), Reason: res.reason(), Pending: f.pendingCount()})
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-f.stopping:
+			t.Stop()
+			return false
+		}
+	}
+}
+
+func (f *forwarder) giveUp(j job) {
+	_ = f.cfg.Store.Forwarded(store.Pending{DeliveryID: j.d.ID, Target: j.target}, store.ForwardState{Delivered: true, Error: "given up", At: f.cfg.Now()})
+}
+
+func (f *forwarder) pendingCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pending
+}
+
+// result is one forward attempt.
+type result struct {
+	status  int
+	err     error
+	latency time.Duration
+}
+
+func (r result) ok() bool { return r.err == nil && r.status >= 200 && r.status < 300 }
+
+func (r result) reason() string {
+	if r.err != nil {
+		return netutil.ShortError(r.err)
+	}
+	return fmt.Sprintf("%d %s", r.status, http.StatusText(r.status))
+}
+
+// hopHeaders are not forwarded: they describe the connection to kwh.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Host"}
+
+// attempt POSTs the raw body with the original headers plus kwh's own.
+func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target string, n int) result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(d.Body))
+	if err != nil {
+		return result{err: err}
+	}
+	req.Header = d.Header.Clone()
+	for _, h := range hopHeaders {
+		req.Header.Del(h)
+	}
+	req.Header.Set("X-Kwh-Delivery-Id", strconv.FormatUint(d.ID, 10))
+	attempt := "replay"
+	if n > 0 {
+		attempt = strconv.Itoa(n)
+	}
+	req.Header.Set("X-Kwh-Attempt", attempt)
+	start := time.Now()
+	resp, err := f.client.Do(req)
+	res := result{latency: time.Since(start), err: err}
+	if err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		res.status = resp.StatusCode
+	}
+	return res
+}
+
+// record stores the attempt (a delivered one leaves the spool) and reports it.
+func (f *forwarder) record(d *store.Delivery, target string, res result, n int) {
+	st := store.ForwardState{Status: res.status, Delivered: res.ok(), At: f.cfg.Now()}
+	if !res.ok() {
+		st.Error = res.reason()
+	}
+	if err := f.cfg.Store.Forwarded(store.Pending{DeliveryID: d.ID, Target: target}, st); err != nil {
+		f.emit(Event{Kind: KindFailed, DeliveryID: d.ID, EventID: d.EventID, Target: target, Reason: "recording the forward: " + err.Error()})
+	}
+	if res.ok() {
+		f.emit(Event{Kind: KindForwarded, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Target: target,
+			Status: res.status, Attempt: n, LatencyMs: float64(res.latency.Microseconds()) / 1000})
+	}
+}
+
+// stop lets in-flight forwards finish within grace, then cancels them. It
+// returns how many forwards remain spooled.
+func (f *forwarder) stop(grace time.Duration) int {
+	close(f.stopping)
+	done := make(chan struct{})
+	go func() { f.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		f.hardStop()
+		<-done
+	}
+	f.hardStop()
+	return f.pendingCount()
+}
+
+// RetryMax caps the wait between forward attempts.
+const RetryMax = 30 * time.Second
+
+// jitteredBackoff is base·2^(n-1), capped at RetryMax, randomised in its upper half.
+func jitteredBackoff(base time.Duration, attempt int) time.Duration {
+	d := base << min(attempt-1, 16)
+	d = min(d, RetryMax)
+	return d/2 + rand.N(d/2+1)
+}

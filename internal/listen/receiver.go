@@ -1,0 +1,193 @@
+package listen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
+)
+
+// Receiver takes Kibo's pushes and hands them to the forwarder.
+type Receiver struct {
+	cfg    Config
+	events *eventQueue
+	fwd    *forwarder
+	ready  atomic.Bool
+}
+
+// New builds a receiver; Serve starts it.
+func New(cfg Config) (*Receiver, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	r := &Receiver{cfg: cfg, events: newEventQueue()}
+	r.fwd = newForwarder(&r.cfg, r.emit)
+	return r, nil
+}
+
+// Events delivers what happens, in order; it is closed after Serve returns.
+func (r *Receiver) Events() <-chan Event { return r.events.out }
+
+func (r *Receiver) emit(e Event) {
+	if e.Time.IsZero() {
+		e.Time = r.cfg.Now()
+	}
+	r.events.push(e)
+}
+
+// Serve accepts requests on ln until ctx ends, then stops accepting, lets
+// in-flight forwards finish within the grace period (the rest stay spooled
+// for the next start), and returns.
+func (r *Receiver) Serve(ctx context.Context, ln net.Listener, publicURL string) error {
+	defer r.events.close()
+	resumed, err := r.fwd.resume()
+	if err != nil {
+		return fmt.Errorf("resuming spooled forwards: %w", err)
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	r.ready.Store(true)
+	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying()})
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		r.fwd.stop(0)
+		return err
+	}
+	r.ready.Store(false)
+	shutCtx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownGrace)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	pending := r.fwd.stop(r.cfg.ShutdownGrace)
+	r.emit(Event{Kind: KindStopped, Pending: pending})
+	return nil
+}
+
+func (r *Receiver) verifying() bool { return r.cfg.Secret != "" && !r.cfg.SkipVerify }
+
+// ServeHTTP is the per-request pipeline: size → signature → parse → dedupe →
+// durable spool → 200 → forward (asynchronously, or inline with Sync).
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	switch {
+	case req.Method == http.MethodGet && req.URL.Path == "/healthz":
+		_, _ = io.WriteString(w, "ok\n")
+		return
+	case req.Method == http.MethodGet && req.URL.Path == "/readyz":
+		if !r.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+		return
+	case !strings.HasPrefix(req.URL.Path, r.cfg.Path):
+		http.NotFound(w, req)
+		return
+	case req.Method != http.MethodPost:
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "Kibo pushes with POST", http.StatusMethodNotAllowed)
+		return
+	}
+	remote := clientAddr(req)
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			r.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", r.cfg.MaxBody), remote, "")
+			return
+		}
+		r.reject(w, http.StatusBadRequest, "reading the body: "+err.Error(), remote, "")
+		return
+	}
+	if r.verifying() {
+		v := webhook.Verifier{Secret: r.cfg.Secret, MaxAge: r.cfg.MaxAge, Now: r.cfg.Now}
+		if err := v.VerifyRequest(req.Header, body); err != nil {
+			r.reject(w, http.StatusUnauthorized, err.Error(), remote, "")
+			return
+		}
+	}
+	push, err := webhook.ParsePush(body)
+	if err != nil {
+		r.reject(w, http.StatusBadRequest, err.Error(), remote, "")
+		return
+	}
+	d := &store.Delivery{
+		ReceivedAt: r.cfg.Now(), EventID: push.EventID, Topic: push.Topic, EntityID: push.EntityID,
+		Method: req.Method, Path: req.URL.RequestURI(), Host: req.Host, Remote: remote,
+		Header: req.Header.Clone(), Body: body, Verified: r.verifying(),
+	}
+	if r.cfg.wanted(push.Topic) {
+		d.Targets = r.cfg.targetsFor(push.Topic)
+	} else {
+		d.Skipped = true
+	}
+	if r.cfg.Sync {
+		r.serveSync(w, req.Context(), d)
+		return
+	}
+	r.accept(w, d)
+}
+
+func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
+	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
+	if err != nil {
+		// Not stored: a 5xx makes Kibo send it again later.
+		r.reject(w, http.StatusInternalServerError, "storing the event: "+err.Error(), d.Remote, d.EventID)
+		return
+	}
+	writeOK(w, d.ID)
+	r.announce(d, dup)
+	if !dup && !d.Skipped {
+		r.fwd.enqueue(d)
+	}
+}
+
+// announce emits received, duplicate or skipped for a stored delivery.
+func (r *Receiver) announce(d *store.Delivery, dup bool) {
+	e := Event{Kind: KindReceived, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Remote: d.Remote, Verified: d.Verified, Time: d.ReceivedAt}
+	switch {
+	case dup:
+		e.Kind, e.Reason = KindDuplicate, "already received: not forwarded again"
+	case d.Skipped:
+		e.Kind, e.Reason = KindSkipped, "topic not selected by --topic"
+	}
+	r.emit(e)
+}
+
+func (r *Receiver) reject(w http.ResponseWriter, status int, reason, remote, eventID string) {
+	http.Error(w, reason, status)
+	r.emit(Event{Kind: KindRejected, Status: status, Reason: reason, Remote: remote, EventID: eventID})
+}
+
+func writeOK(w http.ResponseWriter, id uint64) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Kwh-Delivery-Id", strconv.FormatUint(id, 10))
+	_, _ = io.WriteString(w, `{"ok":true}`+"\n")
+}
+
+// clientAddr is the sender as a person would name it: the first
+// X-Forwarded-For hop when a tunnel put one there, else the peer address.
+func clientAddr(req *http.Request) string {
+	if xff := req.Header.Get("X-Forwarded-For"); xff != "" {
+		first, _, _ := strings.Cut(xff, ",")
+		return strings.TrimSpace(first)
+	}
+	if ip := req.Header.Get("X-Real-Ip"); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		return req.RemoteAddr
+	}
+	return host
+}

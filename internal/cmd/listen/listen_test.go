@@ -396,3 +396,5 @@ func TestListenUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

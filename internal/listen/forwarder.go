@@ -47,9 +47,17 @@ type job struct {
 
 func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	ctx, cancel := context.WithCancel(context.Background())
+	transport := cfg.Transport
+	if transport == nil {
+		// One lane per (target, topic) may be busy at once: keep a
+		// connection for each rather than Go's default of two per host.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 256
+		transport = t
+	}
 	return &forwarder{
 		cfg: cfg, emit: emit, lanes: map[laneKey]*lane{},
-		client:   &http.Client{Timeout: cfg.ForwardTimeout, Transport: cfg.Transport},
+		client:   &http.Client{Timeout: cfg.ForwardTimeout, Transport: transport},
 		stopping: make(chan struct{}), hardCtx: ctx, hardStop: cancel,
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -14,10 +15,24 @@ import (
 )
 
 var (
-	seenBucket  = []byte("seen")
-	inboxBucket = []byte("inbox")
-	spoolBucket = []byte("spool")
+	// seen ids are kept in memory and logged under keys that sort by expiry
+	// (expiry ns + id): inserts append to the end of the tree instead of
+	// dirtying a random page per event, and sweeping trims the front.
+	seenBucket  = []byte("seenlog")
+	inboxBucket = []byte("inbox") // id → delivery metadata (JSON, no body)
+	bodyBucket  = []byte("body")  // id → raw body bytes
+	fwdBucket   = []byte("fwd")   // id+target → ForwardState (JSON)
+	spoolBucket = []byte("spool") // id+target → nothing: forwards still to do
 )
+
+// stored is a Delivery as the inbox bucket holds it: the body and forward
+// states live in their own buckets, so a forward result rewrites a few bytes
+// rather than the whole request.
+type stored struct {
+	Delivery
+	Body     []byte                  `json:"body,omitempty"`
+	Forwards map[string]ForwardState `json:"forwards,omitempty"`
+}
 
 // ErrNotFound is returned for an inbox id that does not exist.
 var ErrNotFound = errors.New("no such delivery in the inbox")
@@ -28,6 +43,9 @@ var ErrNotFound = errors.New("no such delivery in the inbox")
 // amortises fsyncs over many requests.
 type BoltListen struct {
 	db *bolt.DB
+
+	seenMu sync.RWMutex
+	seen   map[string]time.Time // key → expiry; written only by the committer
 
 	mu     sync.RWMutex // writers hold it shared while queueing; Close exclusively
 	closed bool
@@ -51,7 +69,7 @@ func OpenListen(file string) (*BoltListen, error) {
 	}
 	db.NoFreelistSync = true
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{seenBucket, inboxBucket, spoolBucket} {
+		for _, b := range [][]byte{seenBucket, inboxBucket, bodyBucket, fwdBucket, spoolBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -61,7 +79,11 @@ func OpenListen(file string) (*BoltListen, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &BoltListen{db: db, ops: make(chan *op, maxBatch)}
+	s := &BoltListen{db: db, ops: make(chan *op, maxBatch), seen: map[string]time.Time{}}
+	if err := s.loadSeen(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.wg.Add(1)
 	go s.committer()
 	return s, nil
@@ -118,31 +140,50 @@ func itob(n uint64) []byte {
 	return b
 }
 
-func expiryOf(v []byte) time.Time {
-	if len(v) != 8 {
-		return time.Time{}
+func (s *BoltListen) loadSeen() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(seenBucket).ForEach(func(k, _ []byte) error {
+			if len(k) > 8 {
+				s.seen[string(k[8:])] = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+			}
+			return nil
+		})
+	})
+}
+
+// markSeen logs key as seen until exp, inside a write transaction.
+func (s *BoltListen) markSeen(tx *bolt.Tx, key string, exp time.Time) error {
+	b := tx.Bucket(seenBucket)
+	s.seenMu.Lock()
+	prev, had := s.seen[key]
+	s.seen[key] = exp
+	s.seenMu.Unlock()
+	if had {
+		_ = b.Delete(seenKey(prev, key))
 	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+	return b.Put(seenKey(exp, key), nil)
+}
+
+func seenKey(exp time.Time, key string) []byte { return append(itob(uint64(exp.UnixNano())), key...) }
+
+func (s *BoltListen) isSeen(key string, now time.Time) bool {
+	s.seenMu.RLock()
+	defer s.seenMu.RUnlock()
+	return s.seen[key].After(now)
 }
 
 // Accept implements ListenStore.
 func (s *BoltListen) Accept(a Accept) (bool, error) {
 	var dup bool
 	err := s.write(func(tx *bolt.Tx) error {
-		dup = false
-		seen := tx.Bucket(seenBucket)
-		if a.DedupeKey != "" {
-			if exp := expiryOf(seen.Get([]byte(a.DedupeKey))); exp.After(a.Now) {
-				dup = true
-			}
-		}
+		dup = a.DedupeKey != "" && s.isSeen(a.DedupeKey, a.Now)
 		inbox := tx.Bucket(inboxBucket)
 		id, err := inbox.NextSequence()
 		if err != nil {
 			return err
 		}
-		d := *a.Delivery
-		d.ID, d.Duplicate = id, dup
+		d := stored{Delivery: *a.Delivery}
+		d.ID, d.Duplicate, d.Body, d.Forwards = id, dup, nil, nil
 		if dup {
 			d.Targets = nil
 		}
@@ -153,12 +194,15 @@ func (s *BoltListen) Accept(a Accept) (bool, error) {
 		if err := inbox.Put(itob(id), raw); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bodyBucket).Put(itob(id), a.Delivery.Body); err != nil {
+			return err
+		}
 		a.Delivery.ID, a.Delivery.Duplicate = id, dup
 		if dup {
 			return nil
 		}
 		if a.MarkSeen && a.DedupeKey != "" {
-			if err := seen.Put([]byte(a.DedupeKey), itob(uint64(a.Now.Add(a.TTL).UnixNano()))); err != nil {
+			if err := s.markSeen(tx, a.DedupeKey, a.Now.Add(a.TTL)); err != nil {
 				return err
 			}
 		}
@@ -177,41 +221,30 @@ func spoolKey(id uint64, target string) []byte { return append(itob(id), target.
 
 // Seen implements ListenStore.
 func (s *BoltListen) Seen(key string, now time.Time) (bool, error) {
-	var seen bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		seen = expiryOf(tx.Bucket(seenBucket).Get([]byte(key))).After(now)
-		return nil
-	})
-	return seen, err
+	return s.isSeen(key, now), nil
 }
 
 // MarkSeen implements ListenStore.
 func (s *BoltListen) MarkSeen(key string, ttl time.Duration, now time.Time) error {
-	return s.write(func(tx *bolt.Tx) error {
-		return tx.Bucket(seenBucket).Put([]byte(key), itob(uint64(now.Add(ttl).UnixNano())))
-	})
+	return s.write(func(tx *bolt.Tx) error { return s.markSeen(tx, key, now.Add(ttl)) })
 }
 
 // Forwarded implements ListenStore.
 func (s *BoltListen) Forwarded(p Pending, st ForwardState) error {
+	key := spoolKey(p.DeliveryID, p.Target)
 	return s.write(func(tx *bolt.Tx) error {
-		inbox := tx.Bucket(inboxBucket)
-		raw := inbox.Get(itob(p.DeliveryID))
-		if raw != nil {
-			var d Delivery
-			if err := json.Unmarshal(raw, &d); err != nil {
-				return err
-			}
-			if d.Forwards == nil {
-				d.Forwards = map[string]ForwardState{}
-			}
-			st.Attempts = d.Forwards[p.Target].Attempts + 1
-			d.Forwards[p.Target] = st
-			if raw, err := json.Marshal(d); err != nil {
-				return err
-			} else if err := inbox.Put(itob(p.DeliveryID), raw); err != nil {
-				return err
-			}
+		fwd := tx.Bucket(fwdBucket)
+		var prev ForwardState
+		if raw := fwd.Get(key); raw != nil {
+			_ = json.Unmarshal(raw, &prev)
+		}
+		st.Attempts = prev.Attempts + 1
+		raw, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		if err := fwd.Put(key, raw); err != nil {
+			return err
 		}
 		if st.Delivered {
 			return tx.Bucket(spoolBucket).Delete(spoolKey(p.DeliveryID, p.Target))
@@ -243,10 +276,37 @@ func (s *BoltListen) Get(id uint64) (*Delivery, error) {
 		if raw == nil {
 			return fmt.Errorf("%w: %d", ErrNotFound, id)
 		}
-		d = &Delivery{}
-		return json.Unmarshal(raw, d)
+		got, err := load(tx, raw)
+		d = got
+		return err
 	})
 	return d, err
+}
+
+// load rebuilds a Delivery from its metadata, body and forward states.
+func load(tx *bolt.Tx, meta []byte) (*Delivery, error) {
+	var st stored
+	if err := json.Unmarshal(meta, &st); err != nil {
+		return nil, err
+	}
+	d := st.Delivery
+	key := itob(d.ID)
+	d.Body = append([]byte(nil), tx.Bucket(bodyBucket).Get(key)...)
+	if st.Body != nil { // written before bodies had their own bucket
+		d.Body = st.Body
+	}
+	c := tx.Bucket(fwdBucket).Cursor()
+	for k, v := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, v = c.Next() {
+		var f ForwardState
+		if err := json.Unmarshal(v, &f); err != nil {
+			return nil, err
+		}
+		if d.Forwards == nil {
+			d.Forwards = map[string]ForwardState{}
+		}
+		d.Forwards[string(k[8:])] = f
+	}
+	return &d, nil
 }
 
 // Inbox implements ListenStore.
@@ -255,10 +315,11 @@ func (s *BoltListen) Inbox(q InboxQuery) ([]Delivery, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(inboxBucket).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var d Delivery
-			if err := json.Unmarshal(v, &d); err != nil {
+			dp, err := load(tx, v)
+			if err != nil {
 				return err
 			}
+			d := *dp
 			if !q.Since.IsZero() && d.ReceivedAt.Before(q.Since) {
 				break // newest first: everything after is older
 			}
@@ -292,13 +353,18 @@ func (s *BoltListen) Sweep(now time.Time) (int, error) {
 	n := 0
 	err := s.write(func(tx *bolt.Tx) error {
 		c := tx.Bucket(seenBucket).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if !expiryOf(v).After(now) {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-				n++
+		limit := itob(uint64(now.UnixNano()))
+		// Keys sort by expiry: everything expired is at the front.
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], limit) <= 0; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return err
 			}
+			s.seenMu.Lock()
+			if exp, ok := s.seen[string(k[8:])]; ok && !exp.After(now) {
+				delete(s.seen, string(k[8:]))
+			}
+			s.seenMu.Unlock()
+			n++
 		}
 		return nil
 	})

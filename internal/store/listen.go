@@ -17,13 +17,13 @@ type Delivery struct {
 	Host       string      `json:"host"`
 	Remote     string      `json:"remote"`
 	Header     http.Header `json:"header"`
-	Body       []byte      `json:"body"`
+	Body       []byte      `json:"-"`
 	Verified   bool        `json:"verified"`
 	Duplicate  bool        `json:"duplicate,omitempty"`
 	Skipped    bool        `json:"skipped,omitempty"`
 	// Targets are the URLs this delivery is (or was) to be forwarded to.
 	Targets  []string                `json:"targets,omitempty"`
-	Forwards map[string]ForwardState `json:"forwards,omitempty"`
+	Forwards map[string]ForwardState `json:"-"`
 }
 
 // ForwardState is how forwarding one delivery to one target went.

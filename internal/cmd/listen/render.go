@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,12 @@ import (
 // render prints the receiver's events: NDJSON with -o json/ndjson, styled
 // lines on a terminal, tab-separated lines when piped.
 func render(opts *Options, events <-chan listen.Event) error {
+	// Lines are buffered and flushed whenever no event is waiting: one write
+	// per burst instead of one per line, and nothing held back when idle.
+	out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+	realOut := opts.IO.Out
+	opts.IO.Out = out
+	defer func() { opts.IO.Out = realOut }()
 	p := opts.Printer()
 	var write func(listen.Event) error
 	switch {
@@ -36,6 +43,14 @@ func render(opts *Options, events <-chan listen.Event) error {
 		if err := write(e); err != nil && firstErr == nil {
 			firstErr = err // keep draining: the receiver must never block on us
 		}
+		if len(events) == 0 {
+			if err := out.Flush(); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	if err := out.Flush(); err != nil && firstErr == nil {
+		firstErr = err
 	}
 	return firstErr
 }

@@ -3,12 +3,18 @@ package events_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/emulator"
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 func TestEventsListGolden(t *testing.T) {
@@ -221,4 +227,72 @@ func TestEventsTailOnATerminal(t *testing.T) {
 	if !strings.Contains(res.Stderr, "Following the pull queue every 5s") {
 		t.Errorf("stderr: %q", res.Stderr)
 	}
+}
+
+func TestEventsTailForwardsToTheApp(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	arrived := make(chan struct{}, 100)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := (webhook.Verifier{Secret: apptest.SharedSecret}).VerifyRequest(r.Header, body); err != nil {
+			http.Error(w, err.Error(), 401)
+			return
+		}
+		p, _ := webhook.ParsePush(body)
+		mu.Lock()
+		got = append(got, p.EventID)
+		mu.Unlock()
+		arrived <- struct{}{}
+	}))
+	defer app.Close()
+	waitArrivals := func(n int) {
+		for range n {
+			select {
+			case <-arrived:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the app did not receive %d events", n)
+			}
+		}
+	}
+	h := apptest.New(t, apptest.Seed(t))
+	store := t.TempDir()
+	h.OnPause = func(n int, d time.Duration) error {
+		if n == 1 {
+			waitArrivals(2) // the two most recent events
+			h.Emu.AddEvent(newEvent(1, "order.opened", "2026-11-22T10:00:00Z"))
+			return nil
+		}
+		waitArrivals(1)
+		return context.Canceled
+	}
+	res := h.Run("events", "tail", "--last", "2", "--forward", app.URL, "--store", store, "-o", "ndjson", "--jq", ".entityId")
+	if res.Code != 0 || res.Stdout != "100241\nSKU-9\n1\n" {
+		t.Fatalf("exit %d stdout %q: %s", res.Code, res.Stdout, res.Stderr)
+	}
+	mu.Lock()
+	want := []string{"5f1c2e00-0000-0000-0000-000000000007", "5f1c2e00-0000-0000-0000-000000000008", "7a110000-0000-0000-0000-000000000001"}
+	if strings.Join(sortedStrings(got), " ") != strings.Join(want, " ") {
+		t.Errorf("the app got %v, want %v (dashed ids, signed)", got, want)
+	}
+	mu.Unlock()
+
+	// A second run on the same store prints the recent events again but does
+	// not forward them twice.
+	h.OnPause = func(int, time.Duration) error { return context.Canceled }
+	res = h.Run("events", "tail", "--last", "2", "--forward", app.URL, "--store", store)
+	if res.Code != 0 || strings.Count(res.Stderr, "already forwarded earlier") != 2 {
+		t.Fatalf("second run: exit %d: %s", res.Code, res.Stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Errorf("the app got %d events after the second run, want still 3", len(got))
+	}
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	slices.Sort(out)
+	return out
 }

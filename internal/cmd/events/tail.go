@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
@@ -28,6 +30,13 @@ type TailOptions struct {
 	EntityID string
 	Interval time.Duration
 	Last     int
+
+	// --forward: the pull queue feeds kwh listen's store and forwarder.
+	Forward   []string
+	Store     string
+	StateDir  string
+	Profile   func() (config.Profile, error)
+	Transport http.RoundTripper
 }
 
 // overlap is how far back each poll looks before the newest event seen, so
@@ -38,20 +47,32 @@ const maxBackoff = time.Minute
 
 // NewCmdTail is `kwh events tail`.
 func NewCmdTail(f *cmdutil.Factory, runF func(*TailOptions) error) *cobra.Command {
-	opts := &TailOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, Theme: f.Theme, Wait: f.Wait}
+	opts := &TailOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, Theme: f.Theme, Wait: f.Wait,
+		StateDir: config.StateDir(f.Getenv), Profile: f.Profile, Transport: f.Transport}
 	cmd := &cobra.Command{
 		Use:   "tail",
 		Short: "Follow the pull queue and print new events as they arrive",
 		Long: `Poll the pull queue and print each event once, as it arrives. Transient
 API errors are retried with back-off (reported on stderr); Ctrl-C stops it.
-Use -o ndjson for scripts.`,
+Use -o ndjson for scripts.
+
+--forward URL sends each new event to your app too, through kwh listen's
+store and forwarder: deduplicated across runs, signed with the profile's
+shared secret as Kibo signs pushes, retried while the app is down. No tunnel
+needed.`,
 		Example: `  kwh events tail
   kwh events tail --topic 'order.*' --interval 2s
-  kwh events tail -o ndjson | jq -c 'select(.isTest | not)'`,
+  kwh events tail -o ndjson | jq -c 'select(.isTest | not)'
+  kwh events tail --forward http://localhost:3000/hooks`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Interval < 100*time.Millisecond {
 				return cmdutil.FlagErrorf("--interval must be at least 100ms")
+			}
+			for _, u := range opts.Forward {
+				if err := cmdutil.CheckURL(u); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -63,6 +84,8 @@ Use -o ndjson for scripts.`,
 	cmd.Flags().StringVar(&opts.EntityID, "entity-id", "", "only events about this entity")
 	cmd.Flags().DurationVar(&opts.Interval, "interval", 5*time.Second, "time between polls")
 	cmd.Flags().IntVar(&opts.Last, "last", 10, "print this many recent events first (0 for none)")
+	cmd.Flags().StringArrayVar(&opts.Forward, "forward", nil, "also forward each event to this URL (repeatable)")
+	cmd.Flags().StringVar(&opts.Store, "store", "", "store directory for --forward (default $XDG_STATE_HOME/kwh, shared with kwh listen)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }
@@ -83,6 +106,13 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 		return err
 	}
 	t := &tailer{opts: opts, client: client, print: eventPrinter(opts), seen: map[string]time.Time{}}
+	if len(opts.Forward) > 0 {
+		stop, err := t.startForwarding()
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("Following the pull queue every %s · Ctrl-C to stop", opts.Interval)))
 	}

@@ -1,0 +1,50 @@
+package listen
+
+import (
+	"net/http"
+
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
+)
+
+// The pull queue can feed the same store and forwarder as HTTP pushes, for a
+// developer with no tunnel: StartForwarding, Ingest each event, then
+// StopForwarding.
+
+// StartForwarding resumes spooled forwards without serving HTTP.
+func (r *Receiver) StartForwarding() (int, error) { return r.fwd.resume() }
+
+// StopForwarding lets in-flight forwards finish within the grace period and
+// closes the events channel. It returns how many forwards stay spooled.
+func (r *Receiver) StopForwarding() int {
+	pending := r.fwd.stop(r.cfg.ShutdownGrace)
+	r.events.close()
+	return pending
+}
+
+// Ingest stores a push that came from elsewhere (the pull queue), signed with
+// the configured secret as Kibo would sign it, and forwards it unless its
+// eventId was seen. It reports whether it was a duplicate.
+func (r *Receiver) Ingest(p webhook.Push, c webhook.Context, remote string) (bool, error) {
+	body := p.Marshal()
+	now := r.cfg.Now()
+	h := webhook.SignedHeaders(r.cfg.Secret, c, body, now)
+	d := &store.Delivery{
+		ReceivedAt: now, EventID: p.EventID, Topic: p.Topic, EntityID: p.EntityID,
+		Method: http.MethodPost, Path: "/", Host: "pull-queue", Remote: remote, Header: h, Body: body,
+	}
+	if r.cfg.wanted(p.Topic) {
+		d.Targets = r.cfg.targetsFor(p.Topic)
+	} else {
+		d.Skipped = true
+	}
+	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(p.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: now})
+	if err != nil {
+		return false, err
+	}
+	r.announce(d, dup)
+	if !dup && !d.Skipped {
+		r.fwd.enqueue(d)
+	}
+	return dup, nil
+}

@@ -244,14 +244,18 @@ func (r *Running) Next() string {
 	return ""
 }
 
-// Stop interrupts the command (Ctrl-C) and waits for it to end; calling it
-// again returns the same result.
+// Stop interrupts the command (Ctrl-C) and waits for it to end; the result's
+// Stdout holds the lines not read with Next. Calling it again returns the
+// same result.
 func (r *Running) Stop() Result {
 	r.once.Do(func() {
 		r.cancel()
 		r.result = <-r.done
-		for range r.lines {
+		var rest strings.Builder
+		for line := range r.lines {
+			rest.WriteString(line + "\n")
 		}
+		r.result.Stdout = rest.String() // what was printed and not yet read
 	})
 	return r.result
 }

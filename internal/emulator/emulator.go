@@ -23,6 +23,8 @@ type Emulator struct {
 	tokens   map[string]time.Time // access token → expiry
 	refresh  map[string]string    // refresh token → client id
 	grants   []string
+	push     *pusher
+	process  int // last delivery summary id handed out
 	faults   []*Fault
 	latency  time.Duration
 	requests []Request
@@ -56,6 +58,8 @@ func New(s Seed) *Emulator {
 	e.mux.HandleFunc("GET /api/event/push/subscriptions/deliveryattempts", e.authed(e.handleAllDeliveries))
 	e.mux.HandleFunc("GET /api/event/push/subscriptions/{subscriptionId}/deliveryattempts", e.authed(e.handleSubDeliveries))
 	e.mux.HandleFunc("GET /api/event/push/subscriptions/{subscriptionId}/deliveryattempts/{processId}", e.authed(e.handleDelivery))
+	e.mux.HandleFunc("POST "+ControlPrefix+"/publish", e.handlePublish)
+	e.mux.HandleFunc("GET "+ControlPrefix, e.handleInfo)
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "ITEM_NOT_FOUND", "No resource matches "+r.Method+" "+r.URL.Path)
 	})

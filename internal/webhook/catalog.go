@@ -129,3 +129,17 @@ func Categories() []string {
 	sort.Strings(out)
 	return out
 }
+
+// SampleProperties gives a topic's extendedProperties keys made-up values,
+// so a handler sees the shape Kibo sends.
+func SampleProperties(topic string) []ExtendedProperty {
+	t, ok := Lookup(topic)
+	if !ok {
+		return nil
+	}
+	var out []ExtendedProperty
+	for _, k := range t.ExtendedProperties {
+		out = append(out, ExtendedProperty{Key: k, Value: "sample-" + strings.ToLower(k)})
+	}
+	return out
+}

@@ -35,17 +35,18 @@ type RetryOptions struct {
 	StateDir  string
 	Now       func() time.Time
 
-	ProcessIDs   []int32
-	Subscription string
-	All          bool
-	Topics       []string
-	Since        string
-	To           string
-	Concurrency  int
-	Rate         float64
-	DryRun       bool
-	Yes          bool
-	Force        bool
+	ProcessIDs     []int32
+	Subscription   string
+	All            bool
+	Topics         []string
+	Since          string
+	To             string
+	Concurrency    int
+	Rate           float64
+	DryRun         bool
+	Yes            bool
+	Force          bool
+	IncludePending bool
 }
 
 // NewCmdRetry is `kwh dlq retry`.
@@ -65,7 +66,8 @@ A ledger under $XDG_STATE_HOME/kwh records every outcome: running the same
 command again skips what was delivered (--force resends) and sends what
 failed or was interrupted. Exits 1 when any replay failed.
 
-Select with process ids, --subscription, --topic, --since, or --all. More than
+Select with process ids, --subscription, --topic, --since, or --all; add
+--include-pending to replay deliveries Kibo is still retrying too. More than
 one event needs --yes when there is no terminal to confirm on.`,
 		Example: `  kwh dlq retry 4711 --subscription 3f9c…a1
   kwh dlq retry --all --dry-run
@@ -107,6 +109,7 @@ one event needs --yes when there is no terminal to confirm on.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be sent and send nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.Force, "force", false, "resend deliveries the ledger says already succeeded")
+	fl.BoolVar(&opts.IncludePending, "include-pending", false, "also replay deliveries Kibo is still retrying (no need to wait for its next try)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }
@@ -156,7 +159,7 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 	if err != nil {
 		return nil, err
 	}
-	lo := &ListOptions{Topics: opts.Topics}
+	lo := &ListOptions{Topics: opts.Topics, IncludePending: opts.IncludePending}
 	entries, err := Collect(ctx, client, subs, kibo.DefaultConcurrency, lo.keep(since), func(int) {})
 	if err != nil {
 		return nil, err

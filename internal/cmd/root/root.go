@@ -10,6 +10,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/cmd/completion"
 	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/dlq"
+	emulatorcmd "github.com/kwh-cli/kwh/internal/cmd/emulator"
 	"github.com/kwh-cli/kwh/internal/cmd/events"
 	"github.com/kwh-cli/kwh/internal/cmd/inbox"
 	listencmd "github.com/kwh-cli/kwh/internal/cmd/listen"
@@ -60,6 +61,7 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		listencmd.NewCmdListen(f, nil),
 		inbox.NewCmdInbox(f),
 		send.NewCmdSend(f, nil),
+		emulatorcmd.NewCmdEmulator(f),
 		verify.NewCmdVerify(f, nil),
 		version.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),

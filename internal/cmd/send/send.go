@@ -158,7 +158,7 @@ type sendData struct {
 
 func readData(opts *Options) (sendData, error) {
 	if opts.Data == "" {
-		return sendData{props: sampleProps(opts.Topic)}, nil
+		return sendData{props: webhook.SampleProperties(opts.Topic)}, nil
 	}
 	var raw []byte
 	var err error
@@ -185,20 +185,6 @@ func readData(opts *Options) (sendData, error) {
 		return sendData{whole: raw}, nil
 	}
 	return sendData{}, cmdutil.FlagErrorf("--data: want a JSON array (extendedProperties) or a JSON object (a whole body)")
-}
-
-// sampleProps gives the topic's extendedProperties keys made-up values, so a
-// handler sees the shape Kibo sends.
-func sampleProps(topic string) []webhook.ExtendedProperty {
-	t, ok := webhook.Lookup(topic)
-	if !ok {
-		return nil
-	}
-	var out []webhook.ExtendedProperty
-	for _, k := range t.ExtendedProperties {
-		out = append(out, webhook.ExtendedProperty{Key: k, Value: "sample-" + strings.ToLower(k)})
-	}
-	return out
 }
 
 func buildBody(opts *Options, d sendData, i int) ([]byte, string) {

@@ -147,7 +147,7 @@ func (e *Emulator) handleDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, d := range items {
-		if n, ok := d["id"].(float64); ok && int64(n) == pid {
+		if int64(intOf(d["id"])) == pid {
 			writeJSON(w, http.StatusOK, d)
 			return
 		}

@@ -195,6 +195,8 @@ func matches(v any, op string, val token) bool {
 // numbers numerically, dates chronologically, strings case-insensitively.
 func compare(v any, lit string) (int, bool) {
 	switch x := v.(type) {
+	case int, int32, int64:
+		return compare(float64(intOf(x)), lit)
 	case bool:
 		b, err := strconv.ParseBool(lit)
 		if err != nil {

@@ -259,6 +259,8 @@ func intOf(v any) int {
 		return int(n)
 	case int32:
 		return int(n)
+	case int64:
+		return int(n)
 	}
 	return 0
 }

@@ -191,3 +191,35 @@ func TestReorderKeepsOrderWithinATopic(t *testing.T) {
 		next[topic]++
 	}
 }
+
+func TestDuplicateRateRedelivers(t *testing.T) {
+	clock := NewFakeClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
+	var mu sync.Mutex
+	ids := map[string]int{}
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := (webhook.Verifier{Secret: pushSecret}).VerifyRequest(r.Header, body); err != nil {
+			t.Errorf("redelivery not signed: %v", err)
+		}
+		p, _ := webhook.ParsePush(body)
+		mu.Lock()
+		ids[p.EventID]++
+		mu.Unlock()
+	}))
+	defer app.Close()
+	e := New(DefaultSeed(pushSecret))
+	e.AddSubscription(NewSubscription(app.URL, []string{"order.opened"}, DefaultClientID, 10000, clock.Now()))
+	e.EnablePush(PushOptions{Clock: clock, DuplicateRate: 1})
+	e.Publish(PublishRequest{Topic: "order.opened"})
+	clock.Advance(0)
+	clock.Advance(time.Second)
+	s, dates := attemptDates(t, e)
+	if len(ids) != 1 || len(dates) != 2 || s["deliveryStatus"] != "Success" {
+		t.Fatalf("ids %v, %d attempts, status %v: want one event delivered twice", ids, len(dates), s["deliveryStatus"])
+	}
+	for _, n := range ids {
+		if n != 2 {
+			t.Errorf("delivered %d times, want 2 (a duplicate on purpose)", n)
+		}
+	}
+}

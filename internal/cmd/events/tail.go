@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -202,25 +201,15 @@ func (t *tailer) forget() {
 	}
 }
 
-// eventPrinter prints one event: a styled line on a TTY, one JSON object per
-// line for json/ndjson, jq/template per event, tab-separated otherwise.
+// eventPrinter prints one event: a styled line on a terminal, one JSON
+// object per line for json/ndjson, tab-separated when piped.
 func eventPrinter(opts *TailOptions) func(kibo.Event) error {
 	p := opts.Printer()
 	th := p.Theme
-	enc := json.NewEncoder(opts.IO.Out)
-	enc.SetEscapeHTML(false)
-	switch {
-	case p.Opts.JQ != "" || p.Opts.Template != "":
-		return func(e kibo.Event) error { return p.PrintObject(e, nil) }
-	case p.Opts.Format == "json" || p.Opts.Format == "ndjson":
-		return func(e kibo.Event) error { return enc.Encode(e) }
-	case p.IsHuman():
-		return func(e kibo.Event) error {
-			ts := cmdutil.FormatTimeSeconds(eventTime(e))
-			_, err := fmt.Fprintf(opts.IO.Out, "%s  %s  %s  %s  %s\n", th.Muted.Render(ts), th.Accent.Render(fmt.Sprintf("%-28s", e.Topic)),
-				fmt.Sprintf("%-12s", e.EntityID), th.Muted.Render(output.ShortID(e.ID)), tenantSite(e.TenantID, e.SiteID))
-			return err
-		}
-	}
-	return func(e kibo.Event) error { return p.PrintList([]kibo.Event{e}, eventTable([]kibo.Event{e})) }
+	return output.Stream(p, func(e kibo.Event) error {
+		ts := cmdutil.FormatTimeSeconds(eventTime(e))
+		_, err := fmt.Fprintf(opts.IO.Out, "%s  %s  %s  %s  %s\n", th.Muted.Render(ts), th.Accent.Render(fmt.Sprintf("%-28s", e.Topic)),
+			fmt.Sprintf("%-12s", e.EntityID), th.Muted.Render(output.ShortID(e.ID)), tenantSite(e.TenantID, e.SiteID))
+		return err
+	}, func(e kibo.Event) error { return p.PrintList([]kibo.Event{e}, eventTable([]kibo.Event{e})) })
 }

@@ -2,13 +2,13 @@ package listen
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
 
 	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -22,22 +22,9 @@ func render(opts *Options, events <-chan listen.Event) error {
 	opts.IO.Out = out
 	defer func() { opts.IO.Out = realOut }()
 	p := opts.Printer()
-	var write func(listen.Event) error
-	switch {
-	case p.Opts.Format == "json" || p.Opts.Format == "ndjson" || p.Opts.JQ != "" || p.Opts.Template != "":
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetEscapeHTML(false)
-		write = func(e listen.Event) error {
-			if p.Opts.JQ != "" || p.Opts.Template != "" {
-				return p.PrintObject(e, nil)
-			}
-			return enc.Encode(e)
-		}
-	case p.IsHuman():
-		write = func(e listen.Event) error { return styled(opts, p.Theme, opts.Theme(), e) }
-	default:
-		write = func(e listen.Event) error { return plain(opts.IO.Out, e) }
-	}
+	talk := opts.Theme()
+	write := output.Stream(p, func(e listen.Event) error { return styled(opts, p.Theme, talk, e) },
+		func(e listen.Event) error { return plain(opts.IO.Out, e) })
 	var firstErr error
 	for e := range events {
 		if err := write(e); err != nil && firstErr == nil {

@@ -234,33 +234,23 @@ func post(ctx context.Context, client *http.Client, url, secret string, c webhoo
 func newPrinter(opts *Options) func(Result) error {
 	p := opts.Printer()
 	th := p.Theme
-	enc := json.NewEncoder(opts.IO.Out)
-	enc.SetEscapeHTML(false)
-	switch {
-	case p.Opts.JQ != "" || p.Opts.Template != "":
-		return func(r Result) error { return p.PrintObject(r, nil) }
-	case p.Opts.Format == "json" || p.Opts.Format == "ndjson":
-		return func(r Result) error { return enc.Encode(r) }
-	case p.IsHuman():
-		return func(r Result) error {
-			status := th.Success.Render(fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status)))
-			if r.Status < 200 || r.Status > 299 {
-				status = th.Error.Render(strings.TrimSpace(fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status))))
-				if r.Status == 0 {
-					status = th.Error.Render(r.Error)
-				}
+	return output.Stream(p, func(r Result) error {
+		status := th.Success.Render(fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status)))
+		if r.Status < 200 || r.Status > 299 {
+			status = th.Error.Render(strings.TrimSpace(fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status))))
+			if r.Status == 0 {
+				status = th.Error.Render(r.Error)
 			}
-			dup := ""
-			if r.Duplicate {
-				dup = th.Muted.Render("  (duplicate)")
-			}
-			_, err := fmt.Fprintf(opts.IO.Out, "→ %s  %s  %s  %s%s\n", status, th.Muted.Render(fmt.Sprintf("%6.1f ms", r.LatencyMs)),
-				th.Accent.Render(r.Topic), output.ShortID(r.EventID), dup)
-			return err
 		}
-	}
-	return func(r Result) error {
+		dup := ""
+		if r.Duplicate {
+			dup = th.Muted.Render("  (duplicate)")
+		}
+		_, err := fmt.Fprintf(opts.IO.Out, "→ %s  %s  %s  %s%s\n", status, th.Muted.Render(fmt.Sprintf("%6.1f ms", r.LatencyMs)),
+			th.Accent.Render(r.Topic), output.ShortID(r.EventID), dup)
+		return err
+	}, func(r Result) error {
 		_, err := fmt.Fprintf(opts.IO.Out, "%d\t%.1f\t%s\t%s\t%s\t%v\t%s\n", r.Status, r.LatencyMs, r.Topic, r.EventID, r.URL, r.Duplicate, r.Error)
 		return err
-	}
+	})
 }

@@ -88,7 +88,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	p := opts.Printer()
-	if err := p.PrintList(nonNil(list.Items), subscriptionTable(list.Items)); err != nil {
+	if err := p.PrintList(list.Items, subscriptionTable(list.Items)); err != nil {
 		return err
 	}
 	if p.IsHuman() {
@@ -132,13 +132,6 @@ func (opts *ListOptions) footer(shown, total int) {
 	if !opts.All && shown == opts.Limit && total > shown && opts.keep() == nil {
 		fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("showing %d of %d: use --all to see every one", shown, total)))
 	}
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 var columns = []output.Column{

@@ -40,9 +40,14 @@ type lane struct {
 	running bool
 }
 
+// job is one forward. Only a job about to be sent holds its delivery; one
+// queued behind others keeps just the id and loads the body from the store
+// when its turn comes, so a long outage costs disk, not memory.
 type job struct {
-	d      *store.Delivery
+	id     uint64
+	topic  string
 	target string
+	d      *store.Delivery // nil until needed
 }
 
 func newForwarder(cfg *Config, emit func(Event)) *forwarder {
@@ -68,16 +73,17 @@ func (f *forwarder) resume() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cache := map[uint64]*store.Delivery{}
+	topics := map[uint64]string{}
 	for _, p := range pend {
-		d, ok := cache[p.DeliveryID]
+		topic, ok := topics[p.DeliveryID]
 		if !ok {
-			if d, err = f.cfg.Store.Get(p.DeliveryID); err != nil {
+			d, err := f.cfg.Store.Get(p.DeliveryID)
+			if err != nil {
 				return 0, err
 			}
-			cache[p.DeliveryID] = d
+			topic, topics[p.DeliveryID] = d.Topic, d.Topic
 		}
-		f.push(job{d: d, target: p.Target})
+		f.push(job{id: p.DeliveryID, topic: topic, target: p.Target})
 	}
 	return len(pend), nil
 }
@@ -85,18 +91,21 @@ func (f *forwarder) resume() (int, error) {
 // enqueue queues a newly accepted delivery for each of its targets.
 func (f *forwarder) enqueue(d *store.Delivery) {
 	for _, t := range d.Targets {
-		f.push(job{d: d, target: t})
+		f.push(job{id: d.ID, topic: d.Topic, target: t, d: d})
 	}
 }
 
 func (f *forwarder) push(j job) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	k := laneKey{j.target, j.d.Topic}
+	k := laneKey{j.target, j.topic}
 	l := f.lanes[k]
 	if l == nil {
 		l = &lane{}
 		f.lanes[k] = l
+	}
+	if len(l.queue) > 0 {
+		j.d = nil // not its turn yet: the store has it
 	}
 	l.queue = append(l.queue, j)
 	f.pending++
@@ -142,6 +151,14 @@ func (f *forwarder) isStopping() bool {
 
 // deliver tries until the target takes the event; false means shutdown came first.
 func (f *forwarder) deliver(j job) bool {
+	if j.d == nil {
+		d, err := f.cfg.Store.Get(j.id)
+		if err != nil {
+			f.emit(Event{Kind: KindFailed, DeliveryID: j.id, Topic: j.topic, Target: j.target, Reason: "reading the spooled event: " + err.Error()})
+			return true // nothing to send; do not block the lane
+		}
+		j.d = d
+	}
 	for attempt := j.d.Forwards[j.target].Attempts + 1; ; attempt++ {
 		res := f.attempt(f.hardCtx, j.d, j.target, attempt)
 		if f.hardCtx.Err() != nil && !res.ok() {

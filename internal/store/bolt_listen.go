@@ -25,14 +25,10 @@ var (
 	spoolBucket = []byte("spool") // id+target → nothing: forwards still to do
 )
 
-// stored is a Delivery as the inbox bucket holds it: the body and forward
-// states live in their own buckets, so a forward result rewrites a few bytes
-// rather than the whole request.
-type stored struct {
-	Delivery
-	Body     []byte                  `json:"body,omitempty"`
-	Forwards map[string]ForwardState `json:"forwards,omitempty"`
-}
+// The inbox bucket holds a Record without body and forwards: those live in
+// their own buckets, so a forward result rewrites a few bytes rather than the
+// whole request. (Records written with a body are still read.)
+type stored = Record
 
 // ErrNotFound is returned for an inbox id that does not exist.
 var ErrNotFound = errors.New("no such delivery in the inbox")

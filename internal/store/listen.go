@@ -84,3 +84,29 @@ type ListenStore interface {
 	Sweep(now time.Time) (int, error)
 	Close() error
 }
+
+// Record is a Delivery with its body and forward states, in the JSON form
+// the store and kwh listen's local admin API exchange.
+type Record struct {
+	Delivery
+	Body     []byte                  `json:"body,omitempty"`
+	Forwards map[string]ForwardState `json:"forwards,omitempty"`
+}
+
+// Record returns d's full JSON form.
+func (d Delivery) Record() Record { return Record{Delivery: d, Body: d.Body, Forwards: d.Forwards} }
+
+// Full returns the Delivery with its body and forward states.
+func (r Record) Full() *Delivery {
+	d := r.Delivery
+	d.Body, d.Forwards = r.Body, r.Forwards
+	return &d
+}
+
+// InboxReader is what kwh inbox reads: the store file, or a running kwh
+// listen through its local admin API.
+type InboxReader interface {
+	Get(id uint64) (*Delivery, error)
+	Inbox(q InboxQuery) ([]Delivery, error)
+	Close() error
+}

@@ -53,7 +53,7 @@ func NewCmdInbox(f *cmdutil.Factory) *cobra.Command {
 		Short: "Look at and re-forward what kwh listen received",
 		Long: `Everything kwh listen received (duplicates and skipped topics too) is kept in
 its store. List it, show a whole request, or forward chosen events to your
-app again. The store is locked while kwh listen runs: stop it first.`,
+app again, while kwh listen runs or after it stopped.`,
 	}
 	lo, so, ro := newOpts(), newOpts(), newOpts()
 	list := &cobra.Command{
@@ -113,14 +113,19 @@ func parseIDs(o *Options, args []string) error {
 	return nil
 }
 
-func (o *Options) open() (*store.BoltListen, error) {
+// open reads the inbox through a running kwh listen when there is one (it
+// holds the store file), and from the store file otherwise.
+func (o *Options) open() (store.InboxReader, error) {
 	dir := o.Store
 	if dir == "" {
 		dir = o.StateDir
 	}
+	if c := listen.DialAdmin(dir); c != nil {
+		return c, nil
+	}
 	st, err := store.OpenListen(filepath.Join(dir, "listen.db"))
 	if err != nil {
-		return nil, fmt.Errorf("%w (kwh listen holds the store while it runs: stop it, or give --store)", err)
+		return nil, err
 	}
 	return st, nil
 }

@@ -166,6 +166,12 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s:%d: %w", opts.Host, opts.Port, err)
 	}
+	stopAdmin, err := serveAdmin(dir, st)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopAdmin()
 	r, err := listen.New(cfg)
 	if err != nil {
 		ln.Close()
@@ -207,4 +213,25 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("want a size such as 1MiB or 512KiB")
 	}
 	return n * mult, nil
+}
+
+// serveAdmin lets `kwh inbox` read the store while this process holds it:
+// a loopback-only listener, separate from the one a tunnel exposes, guarded
+// by a token in a 0600 file beside the store.
+func serveAdmin(dir string, st store.ListenStore) (func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	info, err := listen.WriteAdminInfo(dir, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: listen.AdminHandler(st, info.Token), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		listen.RemoveAdminInfo(dir, info)
+		_ = srv.Close()
+	}, nil
 }

@@ -398,3 +398,43 @@ func TestListenUsageErrors(t *testing.T) {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// TestInboxWhileListenRuns: the ngrok-inspector workflow, live.
+func TestInboxWhileListenRuns(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	a := newApp(t)
+	store := t.TempDir()
+	r := start(t, h, store, "--forward", a.URL)
+	defer r.Stop()
+	body, hdr := signedPush(t, "5f1c2e00-0000-0000-0000-0000000000bb", "order.opened", "42")
+	post(t, r.url, body, hdr)
+	fwd := r.waitFor(listen.KindForwarded, 1)[0]
+
+	res := h.Run("inbox", "list", "--store", store, "-o", "json", "--jq", `.[0] | "\(.id) \(.state) \(.entityId)"`)
+	if res.Code != 0 || res.Stdout != fmt.Sprintf("%d forwarded 42\n", fwd.DeliveryID) {
+		t.Fatalf("inbox list: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+	}
+	res = h.Run("inbox", "show", fmt.Sprint(fwd.DeliveryID), "--store", store, "-o", "json", "--jq", ".body.entityId")
+	if res.Code != 0 || res.Stdout != "42\n" {
+		t.Fatalf("inbox show: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+	}
+	res = h.Run("inbox", "replay", fmt.Sprint(fwd.DeliveryID), "--store", store)
+	if res.Code != 0 || len(a.received()) != 2 {
+		t.Fatalf("inbox replay: exit %d, app got %d: %s", res.Code, len(a.received()), res.Stderr)
+	}
+	replayed := a.received()[1]
+	if !bytes.Equal(replayed.body, body) || replayed.header.Get("X-Kwh-Attempt") != "replay" {
+		t.Errorf("replay: %q %v", replayed.body, replayed.header)
+	}
+	if err := (webhook.Verifier{Secret: apptest.SharedSecret}).VerifyRequest(replayed.header, replayed.body); err != nil {
+		t.Errorf("a replay is re-signed with a fresh Date: %v", err)
+	}
+	if res := h.Run("inbox", "show", "999", "--store", store); res.Code != 1 {
+		t.Errorf("unknown id: exit %d", res.Code)
+	}
+	r.Stop()
+	// After listen stopped, the store file itself answers.
+	if res := h.Run("inbox", "list", "--store", store, "-o", "json", "--jq", "length"); res.Stdout != "1\n" {
+		t.Errorf("inbox list after stop: %q %s", res.Stdout, res.Stderr)
+	}
+}

@@ -163,28 +163,13 @@ func send(ctx context.Context, client *http.Client, limiter *rate.Limiter, it It
 		}
 	}
 	r := Result{Item: it}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, it.URL, bytes.NewReader(it.Body))
-	if err != nil {
-		r.Err = err
-		return r, true
+	r.Status, r.Latency, r.Err = Deliver(ctx, client, it.URL, o.Secret, it.Context, it.Body, o.Now())
+	if r.Err != nil && ctx.Err() != nil && errors.Is(r.Err, context.Canceled) {
+		return Result{}, false
 	}
-	req.Header = webhook.SignedHeaders(o.Secret, it.Context, it.Body, o.Now())
-	start := time.Now()
-	resp, err := client.Do(req)
-	r.Latency = time.Since(start)
-	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			return Result{}, false
-		}
-		r.Err = err
-	} else {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		r.Status = resp.StatusCode
-		r.Delivered = resp.StatusCode >= 200 && resp.StatusCode < 300
-		if !r.Delivered {
-			r.Err = fmt.Errorf("answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
-		}
+	r.Delivered = r.Err == nil && r.Status >= 200 && r.Status < 300
+	if r.Err == nil && !r.Delivered {
+		r.Err = fmt.Errorf("answered %d %s", r.Status, http.StatusText(r.Status))
 	}
 	if o.Ledger != nil {
 		out := store.Outcome{Key: it.Key, EventID: it.EventID, URL: it.URL, Delivered: r.Delivered, Status: r.Status, At: o.Now()}
@@ -196,4 +181,24 @@ func send(ctx context.Context, client *http.Client, limiter *rate.Limiter, it It
 		}
 	}
 	return r, true
+}
+
+// Deliver POSTs a push body with the headers Kibo sends, signed with secret
+// when there is one (an empty secret sends it unsigned), and reports the
+// answer's status and how long it took.
+func Deliver(ctx context.Context, client *http.Client, url, secret string, c webhook.Context, body []byte, now time.Time) (int, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header = webhook.SignedHeaders(secret, c, body, now)
+	start := time.Now()
+	resp, err := client.Do(req)
+	latency := time.Since(start)
+	if err != nil {
+		return 0, latency, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode, latency, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/replay"
 	"github.com/kwh-cli/kwh/internal/ui"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
@@ -208,26 +209,14 @@ func buildBody(opts *Options, d sendData, i int) ([]byte, string) {
 }
 
 func post(ctx context.Context, client *http.Client, url, secret string, c webhook.Context, body []byte, now time.Time) Result {
-	r := Result{URL: url}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		r.Error = err.Error()
-		return r
-	}
 	if p, err := webhook.ParsePush(body); err == nil {
 		c.Correlation = p.CorrelationID
 	}
-	req.Header = webhook.SignedHeaders(secret, c, body, now)
-	start := time.Now()
-	resp, err := client.Do(req)
-	r.LatencyMs = float64(time.Since(start).Microseconds()) / 1000
+	status, latency, err := replay.Deliver(ctx, client, url, secret, c, body, now)
+	r := Result{URL: url, Status: status, LatencyMs: float64(latency.Microseconds()) / 1000}
 	if err != nil {
 		r.Error = cmdutil.ShortNetError(err)
-		return r
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	r.Status = resp.StatusCode
 	return r
 }
 

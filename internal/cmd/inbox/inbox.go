@@ -148,6 +148,20 @@ type Entry struct {
 	Forwards   map[string]store.ForwardState `json:"forwards,omitempty"`
 }
 
+// sensitiveHeaders are never printed: a tunnel or a test client may have
+// sent credentials along with the push.
+var sensitiveHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true}
+
+func redactHeaders(h http.Header) http.Header {
+	out := h.Clone()
+	for k := range out {
+		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
+			out[k] = []string{"[redacted]"}
+		}
+	}
+	return out
+}
+
 func entryOf(d store.Delivery) Entry {
 	body := json.RawMessage(d.Body)
 	if !json.Valid(d.Body) {
@@ -155,7 +169,7 @@ func entryOf(d store.Delivery) Entry {
 		body = raw
 	}
 	return Entry{ID: d.ID, ReceivedAt: d.ReceivedAt, State: state(d), EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID,
-		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: d.Header, Body: body, Forwards: d.Forwards}
+		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards}
 }
 
 // state summarises a delivery: duplicate, skipped, forwarded, pending, kept.
@@ -264,7 +278,11 @@ func showRun(o *Options) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fields = append(fields, output.Field{Name: "  " + k, Value: strings.Join(d.Header[k], ", ")})
+		v := strings.Join(d.Header[k], ", ")
+		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
+			v = "[redacted]"
+		}
+		fields = append(fields, output.Field{Name: "  " + k, Value: v})
 	}
 	fields = append(fields, output.Field{Name: "body", Value: string(d.Body)})
 	for t, f := range d.Forwards {

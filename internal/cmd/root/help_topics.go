@@ -15,7 +15,7 @@ var exitCodesHelp = `kwh exits with:
   1    failure: a request failed, Kibo answered an error, an endpoint refused events
   2    usage error: unknown command or flag, bad argument
   3    a check failed: dlq list --fail-if-any found deliveries, verify found a bad
-       signature, doctor found a problem
+       signature
   4    authentication: no credentials, wrong secret, or Kibo refused the token
   130  interrupted (Ctrl-C)`
 

@@ -42,7 +42,7 @@ const (
 	ExitInterrupted = 130
 )
 
-// CheckFailed reports a failed check (--fail-if-any, verify, doctor): exit 3.
+// CheckFailed reports a failed check (--fail-if-any, verify): exit 3.
 func CheckFailed(err error) error { return &ExitError{Code: ExitCheckFailed, Err: err} }
 
 // ErrSilent means the command already told the user; exit 1 without a message.

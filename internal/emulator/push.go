@@ -100,7 +100,7 @@ func (e *Emulator) EnablePush(o PushOptions) {
 		secret = e.seed.Apps[0].SharedSecret
 	}
 	e.mu.Lock()
-	e.push = &pusher{e: e, o: o, secret: secret, client: &http.Client{Timeout: o.Timeout, Transport: o.Transport}}
+	e.push = &pusher{e: e, o: o, secret: secret, client: webhook.PushClient(o.Timeout, o.Transport)}
 	e.mu.Unlock()
 }
 

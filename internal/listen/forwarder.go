@@ -13,6 +13,7 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 // forwarder delivers spooled events to targets. Each (target, topic) pair is
@@ -62,7 +63,7 @@ func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	}
 	return &forwarder{
 		cfg: cfg, emit: emit, lanes: map[laneKey]*lane{},
-		client:   &http.Client{Timeout: cfg.ForwardTimeout, Transport: transport},
+		client:   webhook.PushClient(cfg.ForwardTimeout, transport),
 		stopping: make(chan struct{}), hardCtx: ctx, hardStop: cancel,
 	}
 }

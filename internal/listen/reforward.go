@@ -14,7 +14,7 @@ import (
 // Date, so an app that checks Kibo's 180 s age limit accepts it; without one
 // the original headers go as they came.
 func Reforward(ctx context.Context, transport http.RoundTripper, timeout time.Duration, d *store.Delivery, target, secret string, now time.Time) (int, time.Duration, error) {
-	f := &forwarder{client: &http.Client{Timeout: timeout, Transport: transport}}
+	f := &forwarder{client: webhook.PushClient(timeout, transport)}
 	copyD := *d
 	copyD.Header = d.Header.Clone()
 	if secret != "" {

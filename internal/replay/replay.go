@@ -76,7 +76,7 @@ type Summary struct {
 // answered is in the ledger, so running it again finishes the job.
 func Run(ctx context.Context, items []Item, o Options) (Summary, error) {
 	defaults(&o)
-	client := &http.Client{Timeout: o.Timeout, Transport: o.Transport}
+	client := webhook.PushClient(o.Timeout, o.Transport)
 	var limiter *rate.Limiter
 	if o.Rate > 0 {
 		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)

@@ -124,7 +124,7 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.NoSign {
 		secret = ""
 	}
-	client := &http.Client{Timeout: KiboTimeout, Transport: opts.Transport}
+	client := webhook.PushClient(KiboTimeout, opts.Transport)
 	wctx := webhook.Context{Tenant: p.Tenant, Site: p.Site}
 	pr := newPrinter(opts)
 	failed, total := 0, 0

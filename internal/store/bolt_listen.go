@@ -367,6 +367,50 @@ func (s *BoltListen) Sweep(now time.Time) (int, error) {
 	return n, err
 }
 
+// Prune implements ListenStore. Inbox ids grow with time, so it walks from
+// the oldest and stops at the first entry young enough to keep.
+func (s *BoltListen) Prune(before time.Time) (int, error) {
+	n := 0
+	err := s.write(func(tx *bolt.Tx) error {
+		inbox, spool := tx.Bucket(inboxBucket), tx.Bucket(spoolBucket).Cursor()
+		c := inbox.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var meta struct{ ReceivedAt time.Time }
+			if err := json.Unmarshal(v, &meta); err != nil {
+				return err
+			}
+			if !meta.ReceivedAt.Before(before) {
+				return nil
+			}
+			if sk, _ := spool.Seek(k); sk != nil && bytes.HasPrefix(sk, k) {
+				continue // still to be forwarded: keep it
+			}
+			if err := deletePrefix(tx.Bucket(fwdBucket), k); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bodyBucket).Delete(k); err != nil {
+				return err
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Close stops the committer after pending writes and closes the file.
 func (s *BoltListen) Close() error {
 	s.mu.Lock()

@@ -121,3 +121,35 @@ func TestConcurrentAcceptsAreDurableAndDeduped(t *testing.T) {
 		t.Errorf("%d events accepted as new, want 50", fresh)
 	}
 }
+
+func TestPruneKeepsWhatIsStillToBeForwarded(t *testing.T) {
+	st, err := OpenListen(filepath.Join(t.TempDir(), "listen.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var ids []uint64
+	for i := range 4 {
+		d := delivery(fmt.Sprint(i), "t", "http://app")
+		d.ReceivedAt = t0.Add(time.Duration(i) * 24 * time.Hour)
+		if _, err := st.Accept(Accept{Delivery: d, DedupeKey: fmt.Sprint(i), TTL: time.Hour, MarkSeen: true, Now: d.ReceivedAt}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	for _, id := range []uint64{ids[0], ids[2], ids[3]} { // ids[1] is still pending
+		st.Forwarded(Pending{id, "http://app"}, ForwardState{Status: 200, Delivered: true})
+	}
+	n, err := st.Prune(t0.Add(60 * time.Hour)) // older than 2.5 days: ids 0, 1, 2
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d (%v), want 2: the pending one stays", n, err)
+	}
+	ds, _ := st.Inbox(InboxQuery{})
+	if len(ds) != 2 || ds[0].ID != ids[3] || ds[1].ID != ids[1] {
+		t.Errorf("left %v", ds)
+	}
+	if _, err := st.Get(ids[0]); err == nil {
+		t.Error("a pruned entry is still there")
+	}
+}

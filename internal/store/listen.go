@@ -82,6 +82,9 @@ type ListenStore interface {
 	Inbox(q InboxQuery) ([]Delivery, error)
 	// Sweep forgets seen keys that expired before now.
 	Sweep(now time.Time) (int, error)
+	// Prune drops inbox entries received before a time, except those still
+	// waiting to be forwarded.
+	Prune(before time.Time) (int, error)
 	Close() error
 }
 

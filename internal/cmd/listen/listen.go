@@ -46,6 +46,7 @@ type Options struct {
 	ForwardTimeout time.Duration
 	RetryMin       time.Duration
 	MaxBody        string
+	Keep           time.Duration
 }
 
 // NewCmdListen is `kwh listen`.
@@ -94,6 +95,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
 	fl.DurationVar(&opts.RetryMin, "retry-min", 500*time.Millisecond, "first wait before re-forwarding; doubles up to 30s")
 	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (413 above)")
+	fl.DurationVar(&opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }
@@ -157,9 +159,8 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Sweep(time.Now()); err != nil {
-		return err
-	}
+	stopMaint := maintain(st, opts.Keep)
+	defer stopMaint()
 	cfg.Store, cfg.StoreName = st, tildePath(dir)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
@@ -234,4 +235,32 @@ func serveAdmin(dir string, st store.ListenStore) (func(), error) {
 		listen.RemoveAdminInfo(dir, info)
 		_ = srv.Close()
 	}, nil
+}
+
+// maintain forgets expired seen ids and prunes the inbox now and every hour.
+func maintain(st store.ListenStore, keep time.Duration) func() {
+	run := func() {
+		now := time.Now()
+		_, _ = st.Sweep(now)
+		if keep > 0 {
+			_, _ = st.Prune(now.Add(-keep))
+		}
+	}
+	run()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				run()
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
 }

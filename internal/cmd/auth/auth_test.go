@@ -65,3 +65,25 @@ func TestStatusTokenLogout(t *testing.T) {
 		t.Fatalf("status with a wrong secret: exit %d %s", res.Code, res.Stdout)
 	}
 }
+
+func TestLoginPromptsOnATerminal(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	for _, k := range []string{"KIBO_CLIENT_ID", "KIBO_SHARED_SECRET", "KIBO_TENANT"} {
+		delete(h.Env, k)
+	}
+	res := h.RunWith(apptest.RunOpts{TTY: true, Stdin: apptest.ClientID + "\n" + apptest.SharedSecret + "\n" + apptest.Tenant + "\n"}, "auth", "login", "-p", "dev")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	for _, prompt := range []string{"Application key (client id): ", "Shared secret: ", "Tenant id (optional): "} {
+		if !strings.Contains(res.Stderr, prompt) {
+			t.Errorf("no prompt %q in %q", prompt, res.Stderr)
+		}
+	}
+	if strings.Contains(res.Stdout+res.Stderr, apptest.SharedSecret) {
+		t.Error("the secret was echoed")
+	}
+	if out := h.Run("config", "list", "-o", "json", "--jq", `.[] | "\(.name) \(.tenant) \(.hasSharedSecret) \(.current)"`); out.Stdout != "dev 12345 true true\n" {
+		t.Errorf("stored profile: %q", out.Stdout)
+	}
+}

@@ -224,6 +224,21 @@ func TestEventsTailOnATerminal(t *testing.T) {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
 	h.Golden("tail_tty.golden", res.Stdout)
+	for name, args := range map[string][]string{"tail_plain.golden": nil, "tail_ndjson.golden": {"-o", "ndjson"}} {
+		h2 := apptest.New(t, apptest.Seed(t))
+		h2.OnPause = func(n int, d time.Duration) error {
+			if n == 1 {
+				h2.Emu.AddEvent(newEvent(1, "order.opened", "2026-11-22T10:00:00Z"))
+				return nil
+			}
+			return context.Canceled
+		}
+		res := h2.Run(append([]string{"events", "tail", "--last", "1"}, args...)...)
+		if res.Code != 0 || res.Stderr != "" {
+			t.Fatalf("%s: exit %d: %s", name, res.Code, res.Stderr)
+		}
+		h2.Golden(name, res.Stdout)
+	}
 	if !strings.Contains(res.Stderr, "Following the pull queue every 5s") {
 		t.Errorf("stderr: %q", res.Stderr)
 	}

@@ -76,7 +76,10 @@ func (f *forwarder) resume() (int, error) {
 	}
 	topics := map[uint64]string{}
 	for _, p := range pend {
-		topic, ok := topics[p.DeliveryID]
+		topic, ok := p.Topic, p.Topic != ""
+		if !ok {
+			topic, ok = topics[p.DeliveryID]
+		}
 		if !ok {
 			d, err := f.cfg.Store.Get(p.DeliveryID)
 			if err != nil {

@@ -204,7 +204,8 @@ func (s *BoltListen) Accept(a Accept) (bool, error) {
 		}
 		spool := tx.Bucket(spoolBucket)
 		for _, t := range d.Targets {
-			if err := spool.Put(spoolKey(id, t), nil); err != nil {
+			// The topic rides along so a restart can rebuild lanes without reading every event.
+			if err := spool.Put(spoolKey(id, t), []byte(d.Topic)); err != nil {
 				return err
 			}
 		}
@@ -253,11 +254,11 @@ func (s *BoltListen) Forwarded(p Pending, st ForwardState) error {
 func (s *BoltListen) Pending() ([]Pending, error) {
 	var out []Pending
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(spoolBucket).ForEach(func(k, _ []byte) error {
+		return tx.Bucket(spoolBucket).ForEach(func(k, v []byte) error {
 			if len(k) < 8 {
 				return nil
 			}
-			out = append(out, Pending{DeliveryID: binary.BigEndian.Uint64(k[:8]), Target: string(k[8:])})
+			out = append(out, Pending{DeliveryID: binary.BigEndian.Uint64(k[:8]), Target: string(k[8:]), Topic: string(v)})
 			return nil
 		})
 	})

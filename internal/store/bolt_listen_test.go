@@ -72,8 +72,8 @@ func TestSpoolAndForwardStates(t *testing.T) {
 	if len(p) != 2 || p[0].DeliveryID != d.ID {
 		t.Fatalf("pending %v", p)
 	}
-	st.Forwarded(Pending{d.ID, "http://a"}, ForwardState{Status: 503, At: now})
-	st.Forwarded(Pending{d.ID, "http://a"}, ForwardState{Status: 200, Delivered: true, At: now})
+	st.Forwarded(Pending{DeliveryID: d.ID, Target: "http://a"}, ForwardState{Status: 503, At: now})
+	st.Forwarded(Pending{DeliveryID: d.ID, Target: "http://a"}, ForwardState{Status: 200, Delivered: true, At: now})
 	p, _ = st.Pending()
 	if len(p) != 1 || p[0].Target != "http://b" {
 		t.Fatalf("after delivering to a, pending %v", p)
@@ -139,7 +139,7 @@ func TestPruneKeepsWhatIsStillToBeForwarded(t *testing.T) {
 		ids = append(ids, d.ID)
 	}
 	for _, id := range []uint64{ids[0], ids[2], ids[3]} { // ids[1] is still pending
-		st.Forwarded(Pending{id, "http://app"}, ForwardState{Status: 200, Delivered: true})
+		st.Forwarded(Pending{DeliveryID: id, Target: "http://app"}, ForwardState{Status: 200, Delivered: true})
 	}
 	n, err := st.Prune(t0.Add(60 * time.Hour)) // older than 2.5 days: ids 0, 1, 2
 	if err != nil || n != 2 {

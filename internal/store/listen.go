@@ -39,6 +39,7 @@ type ForwardState struct {
 type Pending struct {
 	DeliveryID uint64
 	Target     string
+	Topic      string // empty when the store does not know it
 }
 
 // Accept describes one received request to store.

@@ -32,6 +32,8 @@ type Options struct {
 	Theme     func() *ui.Theme
 	Transport http.RoundTripper
 	StateDir  string
+	// Location is the time zone of the styled lines (nil: local time).
+	Location *time.Location
 
 	Host           string
 	Port           int

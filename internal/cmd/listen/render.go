@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/output"
@@ -53,7 +54,11 @@ func plain(w io.Writer, e listen.Event) error {
 }
 
 func styled(opts *Options, out, talk *ui.Theme, e listen.Event) error {
-	ts := out.Muted.Render(e.Time.Local().Format("15:04:05"))
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	ts := out.Muted.Render(e.Time.In(loc).Format("15:04:05"))
 	w := opts.IO.Out
 	var err error
 	switch e.Kind {

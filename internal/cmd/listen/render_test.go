@@ -15,7 +15,6 @@ import (
 // TestRenderGolden renders one of each event the way a person sees them
 // (TTY) and the way a script does (piped).
 func TestRenderGolden(t *testing.T) {
-	time.Local = time.UTC
 	at := time.Date(2026, 11, 20, 12, 2, 11, 0, time.UTC)
 	events := []listen.Event{
 		{Kind: listen.KindReady, Time: at, URL: "http://127.0.0.1:8080", Targets: []string{"http://localhost:3000/hooks"}, Store: "~/.local/state/kwh", Verified: true, Pending: 2},
@@ -35,7 +34,7 @@ func TestRenderGolden(t *testing.T) {
 		ios.SetStdoutTTY(tt.tty)
 		ios.SetStderrTTY(tt.tty)
 		ios.SetColorEnabled(tt.tty)
-		opts := &Options{IO: ios,
+		opts := &Options{IO: ios, Location: time.UTC,
 			Printer: func() *output.Printer { return output.New(ios, output.Options{}) },
 			Theme:   func() *ui.Theme { return ui.New(ios.ErrOut, tt.tty) }}
 		ch := make(chan listen.Event, len(events))

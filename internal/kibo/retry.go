@@ -33,7 +33,7 @@ const maxRetryAfter = 2 * time.Minute
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
-		resp, err, cancel := t.try(req)
+		resp, cancel, err := t.try(req)
 		wait, retry := t.shouldRetry(req, resp, err, attempt)
 		if !retry || attempt >= t.maxAttempts {
 			if resp != nil {
@@ -63,7 +63,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (t *retryTransport) try(req *http.Request) (*http.Response, error, context.CancelFunc) {
+func (t *retryTransport) try(req *http.Request) (*http.Response, context.CancelFunc, error) {
 	ctx, cancel := req.Context(), context.CancelFunc(func() {})
 	if t.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, t.timeout)
@@ -72,12 +72,12 @@ func (t *retryTransport) try(req *http.Request) (*http.Response, error, context.
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
-			return nil, err, cancel
+			return nil, cancel, err
 		}
 		r.Body = body
 	}
 	resp, err := t.base.RoundTrip(r)
-	return resp, err, cancel
+	return resp, cancel, err
 }
 
 func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err error, attempt int) (time.Duration, bool) {

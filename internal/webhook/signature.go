@@ -40,11 +40,11 @@ func Sign(secret, date string, body []byte) string {
 // Reasons a signature check fails.
 var (
 	ErrMissingSignature = errors.New("missing x-vol-hmac-sha256 header")
-	ErrMissingDate      = errors.New("missing Date header")
-	ErrBadDate          = errors.New("Date header is not an HTTP date")
-	ErrBadSignature     = errors.New("signature does not match: wrong shared secret, or the body or Date header changed on the way")
-	ErrTooOld           = errors.New("Date header is too old")
-	ErrFromFuture       = errors.New("Date header is in the future")
+	ErrMissingDate      = errors.New("missing date header")
+	ErrBadDate          = errors.New("the date header is not an HTTP date")
+	ErrBadSignature     = errors.New("signature does not match: wrong shared secret, or the body or date header changed on the way")
+	ErrTooOld           = errors.New("the date header is too old")
+	ErrFromFuture       = errors.New("the date header is in the future")
 )
 
 // Verifier checks signatures. The zero value uses the defaults and the real clock.

@@ -251,7 +251,7 @@ func TestEventsTailForwardsToTheApp(t *testing.T) {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if err := (webhook.Verifier{Secret: apptest.SharedSecret}).VerifyRequest(r.Header, body); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		p, _ := webhook.ParsePush(body)

@@ -168,15 +168,15 @@ func (f *forwarder) deliver(j job) bool {
 		if f.hardCtx.Err() != nil && !res.ok() {
 			return false
 		}
-		f.record(j.d, j.target, res, attempt)
+		// Attempts count across restarts: they are kept in the inbox.
+		giveUp := !res.ok() && f.cfg.MaxAttempts > 0 && attempt >= f.cfg.MaxAttempts
+		f.record(j.d, j.target, res, attempt, giveUp)
 		if res.ok() {
 			return true
 		}
-		if f.cfg.MaxAttempts > 0 && attempt >= f.cfg.MaxAttempts {
-			// counted across restarts: attempts are kept in the inbox
+		if giveUp {
 			f.emit(Event{Kind: KindFailed, DeliveryID: j.d.ID, EventID: j.d.EventID, Topic: j.d.Topic, Target: j.target, Status: res.status,
 				Attempt: attempt, Reason: fmt.Sprintf("gave up after %d attempts: %s", attempt, res.reason())})
-			f.giveUp(j)
 			return true
 		}
 		wait := f.cfg.Backoff(attempt)
@@ -190,10 +190,6 @@ func (f *forwarder) deliver(j job) bool {
 			return false
 		}
 	}
-}
-
-func (f *forwarder) giveUp(j job) {
-	_ = f.cfg.Store.Forwarded(store.Pending{DeliveryID: j.d.ID, Target: j.target}, store.ForwardState{Delivered: true, Error: "given up", At: f.cfg.Now()})
 }
 
 func (f *forwarder) pendingCount() int {
@@ -249,8 +245,8 @@ func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target strin
 }
 
 // record stores the attempt (a delivered one leaves the spool) and reports it.
-func (f *forwarder) record(d *store.Delivery, target string, res result, n int) {
-	st := store.ForwardState{Status: res.status, Delivered: res.ok(), At: f.cfg.Now()}
+func (f *forwarder) record(d *store.Delivery, target string, res result, n int, giveUp bool) {
+	st := store.ForwardState{Status: res.status, Delivered: res.ok(), GaveUp: giveUp, At: f.cfg.Now()}
 	if !res.ok() {
 		st.Error = res.reason()
 	}

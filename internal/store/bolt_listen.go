@@ -243,7 +243,7 @@ func (s *BoltListen) Forwarded(p Pending, st ForwardState) error {
 		if err := fwd.Put(key, raw); err != nil {
 			return err
 		}
-		if st.Delivered {
+		if st.Delivered || st.GaveUp {
 			return tx.Bucket(spoolBucket).Delete(spoolKey(p.DeliveryID, p.Target))
 		}
 		return nil

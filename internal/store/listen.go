@@ -28,11 +28,13 @@ type Delivery struct {
 
 // ForwardState is how forwarding one delivery to one target went.
 type ForwardState struct {
-	Status    int       `json:"status,omitempty"`
-	Attempts  int       `json:"attempts"`
-	Delivered bool      `json:"delivered"`
-	Error     string    `json:"error,omitempty"`
-	At        time.Time `json:"at"`
+	Status    int  `json:"status,omitempty"`
+	Attempts  int  `json:"attempts"`
+	Delivered bool `json:"delivered"`
+	// GaveUp means kwh stopped trying (--max-attempts): it leaves the spool undelivered.
+	GaveUp bool      `json:"gaveUp,omitempty"`
+	Error  string    `json:"error,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // Pending is a delivery still to be forwarded to a target.
@@ -73,7 +75,7 @@ type ListenStore interface {
 	Seen(key string, now time.Time) (bool, error)
 	// MarkSeen records a key as seen until now+ttl.
 	MarkSeen(key string, ttl time.Duration, now time.Time) error
-	// Forwarded records an attempt; a delivered one leaves the spool.
+	// Forwarded records an attempt; a delivered or given-up one leaves the spool.
 	Forwarded(p Pending, st ForwardState) error
 	// Pending lists spooled forwards in arrival order.
 	Pending() ([]Pending, error)

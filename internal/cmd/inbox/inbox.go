@@ -182,17 +182,16 @@ func state(d store.Delivery) string {
 	case len(d.Targets) == 0 && len(d.Forwards) == 0:
 		return "kept"
 	}
+	state := "forwarded"
 	for _, t := range d.Targets {
-		if !d.Forwards[t].Delivered {
+		switch f := d.Forwards[t]; {
+		case f.GaveUp:
+			state = "failed" // given up (--max-attempts)
+		case !f.Delivered:
 			return "pending"
 		}
 	}
-	for _, f := range d.Forwards {
-		if !f.Delivered {
-			return "failed"
-		}
-	}
-	return "forwarded"
+	return state
 }
 
 func listRun(o *Options) error {

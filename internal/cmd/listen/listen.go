@@ -49,6 +49,7 @@ type Options struct {
 	RetryMin       time.Duration
 	MaxBody        string
 	Keep           time.Duration
+	MaxAttempts    int
 }
 
 // NewCmdListen is `kwh listen`.
@@ -97,6 +98,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
 	fl.DurationVar(&opts.RetryMin, "retry-min", 500*time.Millisecond, "first wait before re-forwarding; doubles up to 30s")
 	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (413 above)")
+	fl.IntVar(&opts.MaxAttempts, "max-attempts", 0, "give up forwarding an event after this many tries (0: keep trying)")
 	fl.DurationVar(&opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
@@ -132,7 +134,7 @@ func (opts *Options) config() (listen.Config, error) {
 	return listen.Config{
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
-		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport,
+		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,
 	}, nil
 }
 

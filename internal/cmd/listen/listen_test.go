@@ -436,3 +436,29 @@ func TestInboxWhileListenRuns(t *testing.T) {
 		t.Errorf("inbox list after stop: %q %s", res.Stdout, res.Stderr)
 	}
 }
+
+func TestMaxAttemptsGivesUp(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	a := newApp(t)
+	a.down.Store(true)
+	store := t.TempDir()
+	r := start(t, h, store, "--forward", a.URL, "--max-attempts", "3")
+	body, hdr := signedPush(t, webhook.NewEventID(), "order.opened", "1")
+	post(t, r.url, body, hdr)
+	failed := r.waitFor(listen.KindFailed, 1)[0]
+	if failed.Attempt != 3 || !strings.Contains(failed.Reason, "gave up after 3 attempts: 503") {
+		t.Errorf("failed event: %+v", failed)
+	}
+	if res := r.Stop(); res.Code != 0 {
+		t.Fatal(res.Stderr)
+	}
+	out := h.Run("inbox", "list", "--store", store, "-o", "json", "--jq", `.[0].state`)
+	if out.Stdout != "failed\n" {
+		t.Errorf("inbox state %q", out.Stdout)
+	}
+	r2 := start(t, h, store, "--forward", a.URL)
+	defer r2.Stop()
+	if r2.ready.Pending != 0 {
+		t.Errorf("a given-up forward was resumed after a restart")
+	}
+}

@@ -106,7 +106,7 @@ func (e *Emulator) newDelivery(s map[string]any, push webhook.Push, now time.Tim
 	}
 	e.seed.DeliveryAttempts[subID] = append(e.seed.DeliveryAttempts[subID], summary)
 	endpoint, _ := s["endpoint"].(string)
-	return &delivery{subID: subID, endpoint: endpoint, summary: summary, push: push,
+	return &delivery{subID: subID, endpoint: endpoint, summary: summary, push: push, due: now,
 		ctx: webhook.Context{Tenant: fmt.Sprint(tenant), Site: fmt.Sprint(site), Correlation: push.CorrelationID}}
 }
 

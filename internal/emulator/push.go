@@ -76,6 +76,10 @@ type delivery struct {
 	push     webhook.Push
 	ctx      webhook.Context
 	attempts int
+	// due is when, in Kibo time, the next attempt is scheduled. Attempts are
+	// stamped with it so a scaled clock's timeline keeps Kibo's exact spacing
+	// rather than the scheduler's real-time jitter multiplied by the scale.
+	due time.Time
 }
 
 // EnablePush makes Publish push events to matching subscriptions.
@@ -173,6 +177,9 @@ func (p *pusher) attempt(d *delivery, duplicate bool) {
 // Callers hold e.mu.
 func (p *pusher) record(d *delivery, duplicate, ok bool, status int, msg, errType string) AttemptInfo {
 	now := p.o.Clock.Now()
+	if !d.due.IsZero() && !duplicate {
+		now = d.due
+	}
 	d.attempts++
 	attempt := map[string]any{
 		"deliveryStatus": map[bool]string{true: "Success", false: "Failed"}[ok],
@@ -207,6 +214,7 @@ func (p *pusher) record(d *delivery, duplicate, ok bool, status int, msg, errTyp
 			wait := RetrySchedule[len(RetrySchedule)-remaining]
 			s["deliveryStatus"], s["nextExecutionDate"] = "Retrying", stamp(now.Add(wait))
 			info.NextIn = wait
+			d.due = now.Add(wait)
 			p.schedule(d, wait)
 		} else {
 			s["deliveryStatus"], s["nextExecutionDate"] = "Failed", nil

@@ -223,3 +223,30 @@ func TestDuplicateRateRedelivers(t *testing.T) {
 		}
 	}
 }
+
+// TestScaledScheduleKeepsKibosSpacing: at --time-scale 3600 a day of retries
+// passes in 24 s, and the recorded dates are still exactly Kibo's schedule.
+func TestScaledScheduleKeepsKibosSpacing(t *testing.T) {
+	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	base := NewFakeClock(start)
+	scaled := NewScaledClock(base, 3600)
+	ep := newEndpoint(t, 503)
+	e := New(DefaultSeed(pushSecret))
+	e.AddSubscription(NewSubscription(ep.URL, []string{"order.opened"}, DefaultClientID, 10000, start))
+	e.EnablePush(PushOptions{Clock: scaled})
+	e.Publish(PublishRequest{Topic: "order.opened"})
+	base.Advance(0)
+	for _, d := range RetrySchedule {
+		base.Advance(d/3600 + 7*time.Millisecond) // real time, plus some scheduling lag
+	}
+	_, dates := attemptDates(t, e)
+	want := []time.Duration{0, 5 * time.Minute, 65 * time.Minute, 7*time.Hour + 5*time.Minute, 31*time.Hour + 5*time.Minute, 55*time.Hour + 5*time.Minute}
+	if len(dates) != len(want) {
+		t.Fatalf("%d attempts", len(dates))
+	}
+	for i, d := range want {
+		if !dates[i].Equal(dates[0].Add(d)) {
+			t.Errorf("attempt %d at +%s, want +%s", i+1, dates[i].Sub(dates[0]), d)
+		}
+	}
+}

@@ -55,3 +55,15 @@ func TestFormatsOfOneObject(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyTablePrintsNothing(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	if err := New(ios, Options{Format: "table"}).PrintList([]int{}, Table{Columns: []Column{{Header: "id"}}}); err != nil || out.Len() != 0 {
+		t.Errorf("err %v, output %q", err, out)
+	}
+	ios, _, out, _ = iostreams.Test()
+	_ = New(ios, Options{Format: "json"}).PrintList([]int{}, Table{})
+	if out.String() != "[]\n" {
+		t.Errorf("json of an empty list: %q", out)
+	}
+}

@@ -37,6 +37,9 @@ var trailing = regexp.MustCompile(`(?:[ \t]|\x1b\[0m)+$`)
 
 // renderAligned draws an aligned, borderless table in the gh/kubectl style.
 func renderAligned(w io.Writer, th *ui.Theme, t Table, wide bool) error {
+	if len(t.Rows) == 0 {
+		return nil // a header over nothing says less than the command's own "0 …" line
+	}
 	idx := visibleColumns(t.Columns, wide)
 	headers := make([]string, len(idx))
 	for i, c := range idx {

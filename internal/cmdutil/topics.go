@@ -43,3 +43,11 @@ func CompleteTopics(cmd *cobra.Command, args []string, toComplete string) ([]str
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
+
+// CompleteTopicArg completes a command's single TOPIC argument.
+func CompleteTopicArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return CompleteTopics(cmd, args, toComplete)
+}

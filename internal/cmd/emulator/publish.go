@@ -46,13 +46,8 @@ to its topic. The emulator is found through the profile's API host
 		Example: `  kwh emulator publish order.opened
   kwh emulator publish shipment.statuschanged --entity-id SHP-77 --count 3
   kwh emulator publish product.updated --emulator http://127.0.0.1:5050 -o json`,
-		Args: cmdutil.ExactArgs(1, "which topic? see `kwh topics list`"),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			return cmdutil.CompleteTopics(cmd, args, toComplete)
-		},
+		Args:              cmdutil.ExactArgs(1, "which topic? see `kwh topics list`"),
+		ValidArgsFunction: cmdutil.CompleteTopicArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Topic = args[0]
 			if opts.Count < 1 || opts.Count > 10000 {

@@ -73,13 +73,8 @@ Exits 1 when any answer is not 2xx.`,
   kwh send shipment.statuschanged --to http://localhost:8080 --entity-id SHP-77 \
     --data props.json --count 5 --duplicate 1
   kwh send product.updated --to https://hooks.example.com/kibo -o ndjson`,
-		Args: cmdutil.ExactArgs(1, "which topic? see `kwh topics list`"),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			return cmdutil.CompleteTopics(cmd, args, toComplete)
-		},
+		Args:              cmdutil.ExactArgs(1, "which topic? see `kwh topics list`"),
+		ValidArgsFunction: cmdutil.CompleteTopicArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Topic = args[0]
 			if opts.To == "" {

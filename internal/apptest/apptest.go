@@ -135,7 +135,6 @@ func (h *Harness) run(ctx context.Context, o RunOpts, args []string) Result {
 		ios.SetStderrTTY(true)
 		ios.SetStdinTTY(true)
 		ios.SetColorEnabled(true)
-		ios.SetTerminalWidth(120)
 	}
 	env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep, Pause: h.pause}
 	code := app.Run(ctx, env)

@@ -1,10 +1,6 @@
 package cmdutil
 
-import (
-	"net/url"
-
-	"github.com/kwh-cli/kwh/internal/netutil"
-)
+import "net/url"
 
 // CheckURL rejects anything that is not an absolute http(s) URL.
 func CheckURL(s string) error {
@@ -14,6 +10,3 @@ func CheckURL(s string) error {
 	}
 	return nil
 }
-
-// ShortNetError names a transport failure the way people say it.
-func ShortNetError(err error) string { return netutil.ShortError(err) }

@@ -22,7 +22,6 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	color     bool
-	width     int
 }
 
 // System returns streams bound to the real process, with colour decided from
@@ -35,19 +34,15 @@ func System(getenv func(string) string) *IOStreams {
 		stdinTTY:  isTerminal(os.Stdin),
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
-		width:     80,
-	}
-	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
-		s.width = w
 	}
 	s.color = ColorWanted(getenv, s.stdoutTTY)
 	return s
 }
 
-// Test returns streams backed by buffers: no TTY, no colour, 80 columns.
+// Test returns streams backed by buffers: no TTY, no colour.
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
 
 // ColorWanted applies the informal standards: NO_COLOR (any value) disables,
@@ -73,7 +68,6 @@ func (s *IOStreams) IsStdinTTY() bool   { return s.stdinTTY }
 func (s *IOStreams) IsStdoutTTY() bool  { return s.stdoutTTY }
 func (s *IOStreams) IsStderrTTY() bool  { return s.stderrTTY }
 func (s *IOStreams) ColorEnabled() bool { return s.color }
-func (s *IOStreams) TerminalWidth() int { return s.width }
 
 // CanPrompt reports whether we may ask the user something: never when stdin or
 // stdout is not a terminal (scripts, CI).
@@ -83,7 +77,6 @@ func (s *IOStreams) SetStdinTTY(v bool)     { s.stdinTTY = v }
 func (s *IOStreams) SetStdoutTTY(v bool)    { s.stdoutTTY = v }
 func (s *IOStreams) SetStderrTTY(v bool)    { s.stderrTTY = v }
 func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
-func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 // ReadPassword reads a line from stdin without echo when stdin is a terminal.
 func (s *IOStreams) ReadPassword() (string, error) {

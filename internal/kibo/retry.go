@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/kwh-cli/kwh/internal/netutil"
 )
 
 // retryTransport retries transient failures: 429 (honouring Retry-After), 5xx
@@ -103,14 +104,9 @@ func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err
 	return 0, false
 }
 
-// jittered is 250ms·2^(n-1), capped at 8s, with the upper half randomised so
-// that many clients retrying together spread out.
+// jittered is the back-off between API retries: 250 ms doubling to 8 s.
 func jittered(attempt int) time.Duration {
-	d := 250 * time.Millisecond << (attempt - 1)
-	if d > 8*time.Second || d <= 0 {
-		d = 8 * time.Second
-	}
-	return d/2 + rand.N(d/2+1)
+	return netutil.Backoff(250*time.Millisecond, 8*time.Second, attempt)
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date.

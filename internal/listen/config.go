@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/store"
 )
 
@@ -82,7 +83,7 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Backoff == nil {
 		base := c.RetryMin
-		c.Backoff = func(n int) time.Duration { return jitteredBackoff(base, n) }
+		c.Backoff = func(n int) time.Duration { return netutil.Backoff(base, RetryMax, n) }
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -277,10 +276,3 @@ func (f *forwarder) stop(grace time.Duration) int {
 
 // RetryMax caps the wait between forward attempts.
 const RetryMax = 30 * time.Second
-
-// jitteredBackoff is base·2^(n-1), capped at RetryMax, randomised in its upper half.
-func jitteredBackoff(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt-1, 16)
-	d = min(d, RetryMax)
-	return d/2 + rand.N(d/2+1)
-}

@@ -38,13 +38,5 @@ func (r *Receiver) Ingest(p webhook.Push, c webhook.Context, remote string) (boo
 	} else {
 		d.Skipped = true
 	}
-	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(p.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: now})
-	if err != nil {
-		return false, err
-	}
-	r.announce(d, dup)
-	if !dup && !d.Skipped {
-		r.fwd.enqueue(d)
-	}
-	return dup, nil
+	return r.keep(d, func() {})
 }

@@ -139,17 +139,25 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
-	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
-	if err != nil {
+	if _, err := r.keep(d, func() { writeOK(w, d.ID) }); err != nil {
 		// Not stored: a 5xx makes Kibo send it again later.
 		r.reject(w, http.StatusInternalServerError, "storing the event: "+err.Error(), d.Remote, d.EventID)
-		return
 	}
-	writeOK(w, d.ID)
+}
+
+// keep stores a delivery durably (deduplicating on its eventId), runs ack
+// once it is on disk, reports it, and hands a new one to the forwarder.
+func (r *Receiver) keep(d *store.Delivery, ack func()) (bool, error) {
+	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
+	if err != nil {
+		return false, err
+	}
+	ack()
 	r.announce(d, dup)
 	if !dup && !d.Skipped {
 		r.fwd.enqueue(d)
 	}
+	return dup, nil
 }
 
 // announce emits received, duplicate or skipped for a stored delivery.

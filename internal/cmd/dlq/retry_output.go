@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/replay"
 	"github.com/kwh-cli/kwh/internal/store"
@@ -112,7 +113,7 @@ func toResult(r replay.Result) ReplayResult {
 		out.Outcome = "failed"
 	}
 	if r.Err != nil {
-		out.Error = cmdutil.ShortNetError(r.Err)
+		out.Error = netutil.ShortError(r.Err)
 	}
 	return out
 }

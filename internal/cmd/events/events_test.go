@@ -287,7 +287,7 @@ func TestEventsTailForwardsToTheApp(t *testing.T) {
 	}
 	mu.Lock()
 	want := []string{"5f1c2e00-0000-0000-0000-000000000007", "5f1c2e00-0000-0000-0000-000000000008", "7a110000-0000-0000-0000-000000000001"}
-	if strings.Join(sortedStrings(got), " ") != strings.Join(want, " ") {
+	if strings.Join(slices.Sorted(slices.Values(got)), " ") != strings.Join(want, " ") {
 		t.Errorf("the app got %v, want %v (dashed ids, signed)", got, want)
 	}
 	mu.Unlock()
@@ -304,10 +304,4 @@ func TestEventsTailForwardsToTheApp(t *testing.T) {
 	if len(got) != 3 {
 		t.Errorf("the app got %d events after the second run, want still 3", len(got))
 	}
-}
-
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	slices.Sort(out)
-	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/ui"
@@ -327,7 +328,7 @@ func replayRun(ctx context.Context, o *Options) error {
 			if err != nil || status < 200 || status > 299 {
 				failed++
 				if err != nil {
-					line = fmt.Sprintf("%d  %s  → %s  %s", id, d.Topic, cmdutil.ShortNetError(err), t)
+					line = fmt.Sprintf("%d  %s  → %s  %s", id, d.Topic, netutil.ShortError(err), t)
 				}
 				fmt.Fprintln(o.IO.Out, th.Error.Render(line))
 				continue

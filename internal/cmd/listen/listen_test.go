@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -261,7 +262,7 @@ func TestTopicFilterAndRoutes(t *testing.T) {
 			p, _ := webhook.ParsePush(g.body)
 			ts = append(ts, p.Topic)
 		}
-		return strings.Join(sortedCopy(ts), " ")
+		return strings.Join(slices.Sorted(slices.Values(ts)), " ")
 	}
 	if got := topics(all); got != "order.closed order.opened product.created" {
 		t.Errorf("--forward app got %s", got)
@@ -269,16 +270,6 @@ func TestTopicFilterAndRoutes(t *testing.T) {
 	if got := topics(orders); got != "order.closed order.opened" {
 		t.Errorf("route app got %s", got)
 	}
-}
-
-func sortedCopy(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // TestAppDownThenUp: while the app answers 503, events wait; once it is up

@@ -17,6 +17,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/replay"
 	"github.com/kwh-cli/kwh/internal/ui"
@@ -210,7 +211,7 @@ func post(ctx context.Context, client *http.Client, url, secret string, c webhoo
 	status, latency, err := replay.Deliver(ctx, client, url, secret, c, body, now)
 	r := Result{URL: url, Status: status, LatencyMs: float64(latency.Microseconds()) / 1000}
 	if err != nil {
-		r.Error = cmdutil.ShortNetError(err)
+		r.Error = netutil.ShortError(err)
 	}
 	return r
 }

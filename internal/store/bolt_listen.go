@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,7 +24,8 @@ var (
 	inboxBucket = []byte("inbox") // id → delivery metadata (JSON, no body)
 	bodyBucket  = []byte("body")  // id → raw body bytes
 	fwdBucket   = []byte("fwd")   // id+target → ForwardState (JSON)
-	spoolBucket = []byte("spool") // id+target → nothing: forwards still to do
+	spoolBucket = []byte("spool") // id+target → topic: forwards still to do
+	stateBucket = []byte("state") // "applied" → the last log entry bbolt holds
 )
 
 // The inbox bucket holds a Record without body and forwards: those live in
@@ -33,15 +36,26 @@ type stored = Record
 // ErrNotFound is returned for an inbox id that does not exist.
 var ErrNotFound = errors.New("no such delivery in the inbox")
 
-// BoltListen is the bbolt ListenStore. Concurrent writes are group-committed:
-// a single goroutine applies every write waiting at that moment in one
-// transaction and one fsync, so an idle store commits at once and a busy one
-// amortises fsyncs over many requests.
+// BoltListen is the bbolt ListenStore. A change is durable once it is in the
+// log (wal.go): concurrent writers are group-committed, one write and one
+// fdatasync for all the changes waiting at that moment, so an idle store
+// commits at once and a busy one amortises fsyncs over many requests. The
+// applier (listen_apply.go) moves logged changes into bbolt in the
+// background; what it has not moved yet is served from memory.
 type BoltListen struct {
-	db *bolt.DB
+	db  *bolt.DB
+	log *wal
+	ap  *applier
 
-	seenMu sync.RWMutex
-	seen   map[string]time.Time // key → expiry; written only by the committer
+	seenMu sync.Mutex
+	seen   map[string]time.Time // key → expiry
+
+	lastID atomic.Uint64 // the inbox id given last
+
+	recentMu sync.RWMutex
+	recent   map[uint64]*Delivery // accepted, not yet in bbolt
+
+	failed error // set by the committer when the log cannot be written
 
 	mu     sync.RWMutex // writers hold it shared while queueing; Close exclusively
 	closed bool
@@ -50,33 +64,33 @@ type BoltListen struct {
 }
 
 type op struct {
-	apply func(tx *bolt.Tx) error
-	err   error
-	done  chan struct{}
+	raw  []byte // the encoded entry
+	e    *entry
+	err  error
+	done chan struct{}
 }
 
 const maxBatch = 512
 
-// OpenListen opens (or creates) the listen store file, mode 0600.
+// walLimit is how far the log is written before bbolt takes all of it and
+// writing starts again from the beginning (a variable for tests).
+var walLimit int64 = 64 << 20
+
+// OpenListen opens (or creates) the listen store file, mode 0600, and its
+// log beside it (file + "-wal"), replaying whatever a crash left in the log.
 func OpenListen(file string) (*BoltListen, error) {
-	db, err := openBolt(file)
+	db, err := openBolt(file, func(o *bolt.Options) {
+		// Large pages: the applier's big transactions write far fewer of
+		// them (one pwrite each). Only a new file takes the size.
+		o.PageSize = os.Getpagesize() * 16
+		o.NoFreelistSync = true
+		o.FreelistType = bolt.FreelistMapType
+	})
 	if err != nil {
 		return nil, err
 	}
-	db.NoFreelistSync = true
-	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{seenBucket, inboxBucket, bodyBucket, fwdBucket, spoolBucket} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		db.Close()
-		return nil, err
-	}
-	s := &BoltListen{db: db, ops: make(chan *op, maxBatch), seen: map[string]time.Time{}}
-	if err := s.loadSeen(); err != nil {
+	s := &BoltListen{db: db, ops: make(chan *op, maxBatch), seen: map[string]time.Time{}, recent: map[uint64]*Delivery{}}
+	if err := s.open(file + "-wal"); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -85,40 +99,129 @@ func OpenListen(file string) (*BoltListen, error) {
 	return s, nil
 }
 
-func (s *BoltListen) committer() {
-	defer s.wg.Done()
-	for first := range s.ops {
-		batch := []*op{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case o, ok := <-s.ops:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, o)
-			default:
-				break drain
+func (s *BoltListen) open(logPath string) error {
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{seenBucket, inboxBucket, bodyBucket, fwdBucket, spoolBucket, stateBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
 			}
 		}
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for _, o := range batch {
-				o.err = o.apply(tx)
-			}
-			return nil
-		})
+		return nil
+	}); err != nil {
+		return err
+	}
+	log, err := openWAL(logPath)
+	if err != nil {
+		return err
+	}
+	s.log, s.ap = log, newApplier(s)
+	if err := s.replay(); err != nil {
+		log.close()
+		return fmt.Errorf("replaying %s: %w", logPath, err)
+	}
+	if err := s.loadSeen(); err != nil {
+		log.close()
+		return err
+	}
+	go s.ap.run()
+	return nil
+}
+
+// replay applies what the log holds beyond bbolt's last applied entry, then
+// clears the log.
+func (s *BoltListen) replay() error {
+	frames, err := s.log.readAll()
+	if err != nil {
+		return err
+	}
+	var todo []logged
+	for _, f := range frames {
+		if f.lsn <= s.ap.applied {
+			continue
+		}
+		e, err := decodeEntry(f.entry)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", f.lsn, err)
+		}
+		todo = append(todo, logged{lsn: f.lsn, e: e})
+	}
+	if len(todo) > 0 {
+		if err := s.ap.apply(todo); err != nil {
+			return err
+		}
+	}
+	if err := s.log.clear(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		s.lastID.Store(tx.Bucket(inboxBucket).Sequence())
+		return nil
+	})
+}
+
+// committer writes queued entries to the log, a batch at a time, and hands
+// them to the applier before acknowledging them.
+func (s *BoltListen) committer() {
+	defer s.wg.Done()
+	lsn := s.ap.applied
+	var buf []byte
+	for first := range s.ops {
+		batch := s.drain([]*op{first})
+		buf = buf[:0]
+		items := make([]logged, len(batch))
+		for i, o := range batch {
+			lsn++
+			buf = appendFrame(buf, lsn, o.raw)
+			items[i] = logged{lsn: lsn, e: o.e}
+		}
+		err := s.failed
+		if err == nil {
+			err = s.log.write(buf)
+		}
+		if err == nil {
+			s.ap.add(items)
+		} else if s.failed == nil {
+			// After a failed fsync nothing says what reached the disk: refuse
+			// every later write (Kibo retries them) rather than guess.
+			s.failed = fmt.Errorf("the store's log failed, restart kwh listen: %w", err)
+			err = s.failed
+		}
 		for _, o := range batch {
-			if err != nil {
-				o.err = err
-			}
+			o.err = err
 			close(o.done)
+		}
+		if err == nil && s.log.off >= walLimit {
+			s.emptyLog()
 		}
 	}
 }
 
-// write runs apply in the next group commit and waits until it is durable.
-func (s *BoltListen) write(apply func(tx *bolt.Tx) error) error {
-	o := &op{apply: apply, done: make(chan struct{})}
+func (s *BoltListen) drain(batch []*op) []*op {
+	for len(batch) < maxBatch {
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// emptyLog moves everything into bbolt and rewinds the log; on failure the
+// log keeps growing and replay covers it.
+func (s *BoltListen) emptyLog() {
+	if s.ap.flush() == nil {
+		s.log.rewind()
+	}
+}
+
+// write logs e in the next group commit and waits until it is durable.
+func (s *BoltListen) write(e *entry) error {
+	o := &op{raw: e.encode(nil), e: e, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -147,71 +250,92 @@ func (s *BoltListen) loadSeen() error {
 	})
 }
 
-// markSeen logs key as seen until exp, inside a write transaction.
-func (s *BoltListen) markSeen(tx *bolt.Tx, key string, exp time.Time) error {
-	b := tx.Bucket(seenBucket)
+func seenKey(exp int64, key string) []byte { return append(itob(uint64(exp)), key...) }
+
+// mark records key as seen until exp in memory and returns what it replaced.
+func (s *BoltListen) mark(key string, exp time.Time) (prev time.Time, had bool) {
 	s.seenMu.Lock()
-	prev, had := s.seen[key]
+	defer s.seenMu.Unlock()
+	prev, had = s.seen[key]
 	s.seen[key] = exp
-	s.seenMu.Unlock()
-	if had {
-		_ = b.Delete(seenKey(prev, key))
-	}
-	return b.Put(seenKey(exp, key), nil)
+	return prev, had
 }
 
-func seenKey(exp time.Time, key string) []byte { return append(itob(uint64(exp.UnixNano())), key...) }
+// unmark takes back a mark whose entry could not be logged.
+func (s *BoltListen) unmark(key string, exp, prev time.Time, had bool) {
+	s.seenMu.Lock()
+	defer s.seenMu.Unlock()
+	if !s.seen[key].Equal(exp) {
+		return // marked again since
+	}
+	if had {
+		s.seen[key] = prev
+	} else {
+		delete(s.seen, key)
+	}
+}
 
 func (s *BoltListen) isSeen(key string, now time.Time) bool {
-	s.seenMu.RLock()
-	defer s.seenMu.RUnlock()
+	s.seenMu.Lock()
+	defer s.seenMu.Unlock()
 	return s.seen[key].After(now)
 }
 
-// Accept implements ListenStore.
+// Accept implements ListenStore. The dedupe decision is taken in memory, so
+// of two concurrent copies of an event exactly one is new.
 func (s *BoltListen) Accept(a Accept) (bool, error) {
-	var dup bool
-	err := s.write(func(tx *bolt.Tx) error {
-		dup = a.DedupeKey != "" && s.isSeen(a.DedupeKey, a.Now)
-		inbox := tx.Bucket(inboxBucket)
-		id, err := inbox.NextSequence()
-		if err != nil {
-			return err
-		}
-		d := stored{Delivery: *a.Delivery}
-		d.ID, d.Duplicate, d.Body, d.Forwards = id, dup, nil, nil
-		if dup {
-			d.Targets = nil
-		}
-		raw, err := json.Marshal(d)
-		if err != nil {
-			return err
-		}
-		if err := inbox.Put(itob(id), raw); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bodyBucket).Put(itob(id), a.Delivery.Body); err != nil {
-			return err
-		}
-		a.Delivery.ID, a.Delivery.Duplicate = id, dup
-		if dup {
-			return nil
-		}
-		if a.MarkSeen && a.DedupeKey != "" {
-			if err := s.markSeen(tx, a.DedupeKey, a.Now.Add(a.TTL)); err != nil {
-				return err
+	d := *a.Delivery
+	e := &entry{kind: entryAccept}
+	var prev time.Time
+	var had bool
+	var exp time.Time
+	if a.DedupeKey != "" {
+		s.seenMu.Lock()
+		prev, had = s.seen[a.DedupeKey]
+		d.Duplicate = prev.After(a.Now)
+		if !d.Duplicate && a.MarkSeen {
+			exp = a.Now.Add(a.TTL)
+			s.seen[a.DedupeKey] = exp
+			e.key, e.exp = a.DedupeKey, exp.UnixNano()
+			if had {
+				e.prevExp = prev.UnixNano()
 			}
 		}
-		spool := tx.Bucket(spoolBucket)
-		for _, t := range d.Targets {
-			// The topic rides along so a restart can rebuild lanes without reading every event.
-			if err := spool.Put(spoolKey(id, t), []byte(d.Topic)); err != nil {
-				return err
-			}
+		s.seenMu.Unlock()
+	}
+	if d.Duplicate {
+		d.Targets = nil
+	}
+	d.ID, d.Forwards = s.lastID.Add(1), nil
+	meta, err := json.Marshal(stored{Delivery: d})
+	if err == nil {
+		e.id, e.topic, e.targets, e.meta, e.body = d.ID, d.Topic, d.Targets, meta, d.Body
+		s.setRecent(d.ID, &d)
+		err = s.write(e)
+	}
+	if err != nil {
+		if e.key != "" {
+			s.unmark(e.key, exp, prev, had)
 		}
-		return nil
-	})
-	return dup, err
+		s.dropRecent([]uint64{d.ID})
+		return false, err
+	}
+	a.Delivery.ID, a.Delivery.Duplicate = d.ID, d.Duplicate
+	return d.Duplicate, nil
+}
+
+func (s *BoltListen) setRecent(id uint64, d *Delivery) {
+	s.recentMu.Lock()
+	s.recent[id] = d
+	s.recentMu.Unlock()
+}
+
+func (s *BoltListen) dropRecent(ids []uint64) {
+	s.recentMu.Lock()
+	for _, id := range ids {
+		delete(s.recent, id)
+	}
+	s.recentMu.Unlock()
 }
 
 func spoolKey(id uint64, target string) []byte { return append(itob(id), target...) }
@@ -223,35 +347,35 @@ func (s *BoltListen) Seen(key string, now time.Time) (bool, error) {
 
 // MarkSeen implements ListenStore.
 func (s *BoltListen) MarkSeen(key string, ttl time.Duration, now time.Time) error {
-	return s.write(func(tx *bolt.Tx) error { return s.markSeen(tx, key, now.Add(ttl)) })
+	exp := now.Add(ttl)
+	prev, had := s.mark(key, exp)
+	e := &entry{kind: entrySeen, key: key, exp: exp.UnixNano()}
+	if had {
+		e.prevExp = prev.UnixNano()
+	}
+	if err := s.write(e); err != nil {
+		s.unmark(key, exp, prev, had)
+		return err
+	}
+	return nil
 }
 
-// Forwarded implements ListenStore.
+// Forwarded implements ListenStore. Attempts are counted when the entry
+// reaches bbolt.
 func (s *BoltListen) Forwarded(p Pending, st ForwardState) error {
-	key := spoolKey(p.DeliveryID, p.Target)
-	return s.write(func(tx *bolt.Tx) error {
-		fwd := tx.Bucket(fwdBucket)
-		var prev ForwardState
-		if raw := fwd.Get(key); raw != nil {
-			_ = json.Unmarshal(raw, &prev)
-		}
-		st.Attempts = prev.Attempts + 1
-		raw, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		if err := fwd.Put(key, raw); err != nil {
-			return err
-		}
-		if st.Delivered || st.GaveUp {
-			return tx.Bucket(spoolBucket).Delete(spoolKey(p.DeliveryID, p.Target))
-		}
-		return nil
-	})
+	st.Attempts = 0
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return s.write(&entry{kind: entryForward, id: p.DeliveryID, target: p.Target, state: raw})
 }
 
 // Pending implements ListenStore.
 func (s *BoltListen) Pending() ([]Pending, error) {
+	if err := s.ap.flush(); err != nil {
+		return nil, err
+	}
 	var out []Pending
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(spoolBucket).ForEach(func(k, v []byte) error {
@@ -267,6 +391,13 @@ func (s *BoltListen) Pending() ([]Pending, error) {
 
 // Get implements ListenStore.
 func (s *BoltListen) Get(id uint64) (*Delivery, error) {
+	s.recentMu.RLock()
+	r := s.recent[id]
+	s.recentMu.RUnlock()
+	if r != nil {
+		d := *r
+		return &d, nil
+	}
 	var d *Delivery
 	err := s.db.View(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(inboxBucket).Get(itob(id))
@@ -308,6 +439,9 @@ func load(tx *bolt.Tx, meta []byte) (*Delivery, error) {
 
 // Inbox implements ListenStore.
 func (s *BoltListen) Inbox(q InboxQuery) ([]Delivery, error) {
+	if err := s.ap.flush(); err != nil {
+		return nil, err
+	}
 	var out []Delivery
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(inboxBucket).Cursor()
@@ -348,7 +482,7 @@ func topicMatches(patterns []string, topic string) bool {
 // Sweep implements ListenStore.
 func (s *BoltListen) Sweep(now time.Time) (int, error) {
 	n := 0
-	err := s.write(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(seenBucket).Cursor()
 		limit := itob(uint64(now.UnixNano()))
 		// Keys sort by expiry: everything expired is at the front.
@@ -372,7 +506,7 @@ func (s *BoltListen) Sweep(now time.Time) (int, error) {
 // the oldest and stops at the first entry young enough to keep.
 func (s *BoltListen) Prune(before time.Time) (int, error) {
 	n := 0
-	err := s.write(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		inbox, spool := tx.Bucket(inboxBucket), tx.Bucket(spoolBucket).Cursor()
 		c := inbox.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -412,16 +546,38 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 	return nil
 }
 
-// Close stops the committer after pending writes and closes the file.
+// update changes bbolt directly, after everything logged has reached it.
+func (s *BoltListen) update(fn func(tx *bolt.Tx) error) error {
+	if err := s.ap.flush(); err != nil {
+		return err
+	}
+	return s.db.Update(fn)
+}
+
+// Close stops the committer after pending writes, moves the log into bbolt
+// and closes both files.
 func (s *BoltListen) Close() error {
+	if !s.stopWriters() {
+		return nil
+	}
+	err := s.ap.stop(true)
+	if err == nil {
+		err = s.log.clear()
+	}
+	return errors.Join(err, s.log.close(), s.db.Close())
+}
+
+// stopWriters refuses new writes and waits for the queued ones; false if the
+// store was already closed.
+func (s *BoltListen) stopWriters() bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return nil
+		return false
 	}
 	s.closed = true
 	close(s.ops)
 	s.mu.Unlock()
 	s.wg.Wait()
-	return s.db.Close()
+	return true
 }

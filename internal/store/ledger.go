@@ -56,11 +56,15 @@ func OpenLedger(path string) (*BoltLedger, error) {
 	return &BoltLedger{db: db}, nil
 }
 
-func openBolt(path string) (*bolt.DB, error) {
+func openBolt(path string, opts ...func(*bolt.Options)) (*bolt.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 3 * time.Second})
+	o := &bolt.Options{Timeout: 3 * time.Second}
+	for _, opt := range opts {
+		opt(o)
+	}
+	db, err := bolt.Open(path, 0o600, o)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s is in use by another kwh process", path)
 	}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The applier moves logged entries into bbolt in the background, in large
+// transactions: when applyBatch entries are waiting or applyAfter has passed
+// since the first, or at once when a reader asks (flush).
+const applyBatch = 4096
+
+var applyAfter = 100 * time.Millisecond // a variable for tests
+
+var appliedKey = []byte("applied")
+
+// logged is an entry with its place in the log.
+type logged struct {
+	lsn uint64
+	e   *entry
+}
+
+type applier struct {
+	s       *BoltListen
+	applied uint64 // the last LSN in bbolt; read by the committer only at its start
+
+	mu    sync.Mutex
+	queue []logged
+
+	kick    chan struct{} // the queue became non-empty
+	full    chan struct{} // the queue reached applyBatch
+	flushes chan chan error
+	quit    chan bool // true: apply what is queued first
+	done    chan error
+}
+
+func newApplier(s *BoltListen) *applier {
+	a := &applier{s: s, kick: make(chan struct{}, 1), full: make(chan struct{}, 1),
+		flushes: make(chan chan error), quit: make(chan bool), done: make(chan error, 1)}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(stateBucket).Get(appliedKey); len(v) == 8 {
+			a.applied = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return a
+}
+
+// add queues entries the committer made durable, in log order.
+func (a *applier) add(items []logged) {
+	a.mu.Lock()
+	wasEmpty := len(a.queue) == 0
+	a.queue = append(a.queue, items...)
+	isFull := len(a.queue) >= applyBatch
+	a.mu.Unlock()
+	if wasEmpty {
+		signal(a.kick)
+	}
+	if isFull {
+		signal(a.full)
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// flush applies everything queued so far and reports how it went.
+func (a *applier) flush() error {
+	reply := make(chan error, 1)
+	a.flushes <- reply
+	return <-reply
+}
+
+// stop ends the applier, first applying what is queued when apply is true
+// (a crash test passes false).
+func (a *applier) stop(apply bool) error {
+	a.quit <- apply
+	return <-a.done
+}
+
+func (a *applier) run() {
+	timer := time.NewTimer(applyAfter)
+	timer.Stop()
+	for {
+		select {
+		case <-a.kick:
+			timer.Reset(applyAfter)
+			continue
+		case <-timer.C:
+		case <-a.full:
+		case reply := <-a.flushes:
+			reply <- a.applyQueued()
+			continue
+		case apply := <-a.quit:
+			var err error
+			if apply {
+				err = a.applyQueued()
+			}
+			a.done <- err
+			return
+		}
+		// A failure leaves the entries queued (and in the log): the next
+		// round, a flush or the next start retries them.
+		_ = a.applyQueued()
+	}
+}
+
+func (a *applier) applyQueued() error {
+	a.mu.Lock()
+	items := a.queue
+	a.queue = nil
+	a.mu.Unlock()
+	if len(items) == 0 {
+		return nil
+	}
+	if err := a.apply(items); err != nil {
+		a.mu.Lock()
+		a.queue = append(items, a.queue...)
+		a.mu.Unlock()
+		return err
+	}
+	var ids []uint64
+	for _, it := range items {
+		if it.e.kind == entryAccept {
+			ids = append(ids, it.e.id)
+		}
+	}
+	a.s.dropRecent(ids)
+	return nil
+}
+
+// apply writes entries to bbolt in one transaction, skipping those it
+// already holds, and records the last one.
+func (a *applier) apply(items []logged) error {
+	last := items[len(items)-1].lsn
+	err := a.s.db.Update(func(tx *bolt.Tx) error {
+		w := bucketsOf(tx)
+		for _, it := range items {
+			if it.lsn <= a.applied {
+				continue
+			}
+			if err := w.apply(it.e); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(stateBucket).Put(appliedKey, itob(last))
+	})
+	if err == nil && last > a.applied {
+		a.applied = last
+	}
+	return err
+}
+
+// buckets are the listen store's buckets within one transaction.
+type buckets struct{ seen, inbox, body, fwd, spool *bolt.Bucket }
+
+func bucketsOf(tx *bolt.Tx) buckets {
+	return buckets{tx.Bucket(seenBucket), tx.Bucket(inboxBucket), tx.Bucket(bodyBucket), tx.Bucket(fwdBucket), tx.Bucket(spoolBucket)}
+}
+
+func (b buckets) apply(e *entry) error {
+	switch e.kind {
+	case entryAccept:
+		return b.accept(e)
+	case entryForward:
+		return b.forward(e)
+	case entrySeen:
+		return b.mark(e)
+	}
+	return errBadEntry
+}
+
+func (b buckets) accept(e *entry) error {
+	key := itob(e.id)
+	if err := b.inbox.Put(key, e.meta); err != nil {
+		return err
+	}
+	if e.id > b.inbox.Sequence() {
+		if err := b.inbox.SetSequence(e.id); err != nil {
+			return err
+		}
+	}
+	if err := b.body.Put(key, e.body); err != nil {
+		return err
+	}
+	if err := b.mark(e); err != nil {
+		return err
+	}
+	for _, t := range e.targets {
+		// The topic rides along so a restart can rebuild lanes without reading every event.
+		if err := b.spool.Put(spoolKey(e.id, t), []byte(e.topic)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mark logs a seen key under its expiry, replacing the mark it superseded.
+func (b buckets) mark(e *entry) error {
+	if e.key == "" {
+		return nil
+	}
+	if e.prevExp != 0 {
+		_ = b.seen.Delete(seenKey(e.prevExp, e.key))
+	}
+	return b.seen.Put(seenKey(e.exp, e.key), nil)
+}
+
+// forward records an attempt, counting it; a delivered or given-up one
+// leaves the spool.
+func (b buckets) forward(e *entry) error {
+	key := spoolKey(e.id, e.target)
+	var st, prev ForwardState
+	if err := json.Unmarshal(e.state, &st); err != nil {
+		return err
+	}
+	if raw := b.fwd.Get(key); raw != nil {
+		_ = json.Unmarshal(raw, &prev)
+	}
+	st.Attempts = prev.Attempts + 1
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := b.fwd.Put(key, raw); err != nil {
+		return err
+	}
+	if st.Delivered || st.GaveUp {
+		return b.spool.Delete(key)
+	}
+	return nil
+}

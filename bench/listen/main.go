@@ -396,17 +396,23 @@ func pct(ds []time.Duration, p int) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
+// vmHWM is a process's peak resident memory, with how much of what is
+// resident now is its own (RssAnon) rather than mapped file pages (bbolt
+// maps its file, and pages it touched count as resident).
 func vmHWM(pid int) string {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return "unknown"
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+	field := func(name string) string {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, name+":") {
+				return strings.TrimSpace(strings.TrimPrefix(line, name+":"))
+			}
 		}
+		return "unknown"
 	}
-	return "unknown"
+	return fmt.Sprintf("%s (anonymous now %s, mapped file %s)", field("VmHWM"), field("RssAnon"), field("RssFile"))
 }
 
 // cpuTime is a process's user+system CPU so far (Linux; 0 elsewhere).

@@ -32,20 +32,18 @@ import (
 
 const secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
-var ingestOnly *bool
-
 func main() {
 	kwhBin := flag.String("kwh", "", "kwh binary (default: go build it)")
 	bare := flag.String("bare-server", "", "internal: serve a bare 200 handler on this address")
 	duration := flag.Duration("duration", 5*time.Second, "length of each saturation phase")
 	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of the 1,000 req/s phase")
-	ingestOnly = flag.Bool("ingest-only", false, "diagnostic: run kwh listen without --forward")
+	ingestOnly := flag.Bool("ingest-only", false, "diagnostic: run kwh listen without --forward")
 	flag.Parse()
 	if *bare != "" {
 		serveBare(*bare)
 		return
 	}
-	if err := run(*kwhBin, *duration, *rateDur); err != nil {
+	if err := run(*kwhBin, *duration, *rateDur, *ingestOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -63,7 +61,7 @@ func serveBare(addr string) {
 	}))
 }
 
-func run(kwhBin string, duration, rateDur time.Duration) error {
+func run(kwhBin string, duration, rateDur time.Duration, ingestOnly bool) error {
 	dir, err := os.MkdirTemp("", "kwh-bench-")
 	if err != nil {
 		return err
@@ -87,7 +85,11 @@ func run(kwhBin string, duration, rateDur time.Duration) error {
 		return err
 	}
 	defer bareCmd.Process.Kill()
-	sinkURL := "http://" + sinkLn.Addr().String() + "/hooks"
+	// fwd is what kwh forwards to; without it nothing waits for forwards.
+	fwd, fwdURL := sink, "http://"+sinkLn.Addr().String()+"/hooks"
+	if ingestOnly {
+		fwd, fwdURL = nil, ""
+	}
 
 	fmt.Printf("kwh listen benchmark · loopback · %d CPUs · concurrency 32 for %s, then 1,000 req/s for %s\n\n", numCPU(), duration, rateDur)
 	cpu0, self0 := cpuTime(bareCmd.Process.Pid), cpuTime(os.Getpid())
@@ -102,9 +104,9 @@ func run(kwhBin string, duration, rateDur time.Duration) error {
 	peakSat, peak := "", ""
 	// Each kwh phase gets a fresh process and store, so the 1,000 req/s
 	// phase does not inherit the saturation phase's forwarding backlog.
-	err = withKwh(kwhBin, filepath.Join(dir, "store1"), sinkURL, func(url string, pid int) {
+	err = withKwh(kwhBin, filepath.Join(dir, "store1"), fwdURL, func(url string, pid int) {
 		cpu0, self0 := cpuTime(pid), cpuTime(os.Getpid())
-		kwhRes = saturate(url, 32, duration, sink, func() {
+		kwhRes = saturate(url, 32, duration, fwd, func() {
 			kwhCPU, kwhSelf = cpuTime(pid)-cpu0, cpuTime(os.Getpid())-self0
 			during = sink.count()
 		})
@@ -115,8 +117,8 @@ func run(kwhBin string, duration, rateDur time.Duration) error {
 		return err
 	}
 	sink.reset()
-	err = withKwh(kwhBin, filepath.Join(dir, "store2"), sinkURL, func(url string, pid int) {
-		rated = steady(url, 1000, rateDur, sink)
+	err = withKwh(kwhBin, filepath.Join(dir, "store2"), fwdURL, func(url string, pid int) {
+		rated = steady(url, 1000, rateDur, fwd)
 		peak = vmHWM(pid)
 	})
 	if err != nil {
@@ -130,7 +132,7 @@ func run(kwhBin string, duration, rateDur time.Duration) error {
 	fmt.Printf("\nkwh/bare throughput: %.0f%% (target ≥ 50%%)\n", 100*kwhRes.rps/bareRes.rps)
 	fmt.Printf("at 1,000 req/s: ack p99 %s (target ≤ 5 ms), forward lag p99 %s (target ≤ 50 ms), %d/%d forwarded, %d errors\n",
 		ms(rated.p99), ms(rated.lag99), rated.forwarded, rated.sent, rated.errors)
-	if !*ingestOnly {
+	if !ingestOnly {
 		fmt.Printf("at concurrency 32: %d of %d events forwarded while the load lasted; all %d forwarded %s after it ended\n",
 			during, kwhRes.sent, kwhRes.forwarded, kwhRes.drained.Round(10*time.Millisecond))
 	}
@@ -139,12 +141,12 @@ func run(kwhBin string, duration, rateDur time.Duration) error {
 	return nil
 }
 
-// withKwh runs a kwh listen forwarding to sinkURL while fn runs, then stops
-// it the way a user does (SIGINT).
-func withKwh(bin, store, sinkURL string, fn func(url string, pid int)) error {
-	args := []string{"listen", "--port", "0", "-o", "ndjson", "--store", store, "--forward", sinkURL}
-	if *ingestOnly {
-		args = args[:len(args)-2]
+// withKwh runs a kwh listen forwarding to target (none when "") while fn
+// runs, then stops it the way a user does (SIGINT).
+func withKwh(bin, store, target string, fn func(url string, pid int)) error {
+	args := []string{"listen", "--port", "0", "-o", "ndjson", "--store", store}
+	if target != "" {
+		args = append(args, "--forward", target)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "KIBO_SHARED_SECRET="+secret, "HOME="+store, "XDG_STATE_HOME="+store, "XDG_CONFIG_HOME="+store)

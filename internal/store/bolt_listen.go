@@ -252,26 +252,42 @@ func (s *BoltListen) loadSeen() error {
 
 func seenKey(exp int64, key string) []byte { return append(itob(uint64(exp)), key...) }
 
-// mark records key as seen until exp in memory and returns what it replaced.
-func (s *BoltListen) mark(key string, exp time.Time) (prev time.Time, had bool) {
-	s.seenMu.Lock()
-	defer s.seenMu.Unlock()
-	prev, had = s.seen[key]
+// seenMark is a seen mark taken in memory. Logging it makes it durable; when
+// that fails it is taken back.
+type seenMark struct {
+	key       string
+	exp, prev time.Time
+	had       bool // prev is the mark it replaced
+}
+
+// markLocked marks key seen until exp; the caller holds seenMu.
+func (s *BoltListen) markLocked(key string, exp time.Time) *seenMark {
+	m := &seenMark{key: key, exp: exp}
+	m.prev, m.had = s.seen[key]
 	s.seen[key] = exp
-	return prev, had
+	return m
+}
+
+// into puts the mark in a log entry, with the mark it replaces so the
+// applier can drop that one's key.
+func (m *seenMark) into(e *entry) {
+	e.key, e.exp = m.key, m.exp.UnixNano()
+	if m.had {
+		e.prevExp = m.prev.UnixNano()
+	}
 }
 
 // unmark takes back a mark whose entry could not be logged.
-func (s *BoltListen) unmark(key string, exp, prev time.Time, had bool) {
+func (s *BoltListen) unmark(m *seenMark) {
 	s.seenMu.Lock()
 	defer s.seenMu.Unlock()
-	if !s.seen[key].Equal(exp) {
+	if !s.seen[m.key].Equal(m.exp) {
 		return // marked again since
 	}
-	if had {
-		s.seen[key] = prev
+	if m.had {
+		s.seen[m.key] = m.prev
 	} else {
-		delete(s.seen, key)
+		delete(s.seen, m.key)
 	}
 }
 
@@ -286,20 +302,13 @@ func (s *BoltListen) isSeen(key string, now time.Time) bool {
 func (s *BoltListen) Accept(a Accept) (bool, error) {
 	d := *a.Delivery
 	e := &entry{kind: entryAccept}
-	var prev time.Time
-	var had bool
-	var exp time.Time
+	var m *seenMark
 	if a.DedupeKey != "" {
 		s.seenMu.Lock()
-		prev, had = s.seen[a.DedupeKey]
-		d.Duplicate = prev.After(a.Now)
+		d.Duplicate = s.seen[a.DedupeKey].After(a.Now)
 		if !d.Duplicate && a.MarkSeen {
-			exp = a.Now.Add(a.TTL)
-			s.seen[a.DedupeKey] = exp
-			e.key, e.exp = a.DedupeKey, exp.UnixNano()
-			if had {
-				e.prevExp = prev.UnixNano()
-			}
+			m = s.markLocked(a.DedupeKey, a.Now.Add(a.TTL))
+			m.into(e)
 		}
 		s.seenMu.Unlock()
 	}
@@ -314,8 +323,8 @@ func (s *BoltListen) Accept(a Accept) (bool, error) {
 		err = s.write(e)
 	}
 	if err != nil {
-		if e.key != "" {
-			s.unmark(e.key, exp, prev, had)
+		if m != nil {
+			s.unmark(m)
 		}
 		s.dropRecent([]uint64{d.ID})
 		return false, err
@@ -347,14 +356,13 @@ func (s *BoltListen) Seen(key string, now time.Time) (bool, error) {
 
 // MarkSeen implements ListenStore.
 func (s *BoltListen) MarkSeen(key string, ttl time.Duration, now time.Time) error {
-	exp := now.Add(ttl)
-	prev, had := s.mark(key, exp)
-	e := &entry{kind: entrySeen, key: key, exp: exp.UnixNano()}
-	if had {
-		e.prevExp = prev.UnixNano()
-	}
+	s.seenMu.Lock()
+	m := s.markLocked(key, now.Add(ttl))
+	s.seenMu.Unlock()
+	e := &entry{kind: entrySeen}
+	m.into(e)
 	if err := s.write(e); err != nil {
-		s.unmark(key, exp, prev, had)
+		s.unmark(m)
 		return err
 	}
 	return nil

@@ -137,23 +137,20 @@ func (a *applier) applyQueued() error {
 	return nil
 }
 
-// apply writes entries to bbolt in one transaction, skipping those it
-// already holds, and records the last one.
+// apply writes entries (all beyond what bbolt holds, in log order) to bbolt
+// in one transaction and records the last one.
 func (a *applier) apply(items []logged) error {
 	last := items[len(items)-1].lsn
 	err := a.s.db.Update(func(tx *bolt.Tx) error {
 		w := bucketsOf(tx)
 		for _, it := range items {
-			if it.lsn <= a.applied {
-				continue
-			}
 			if err := w.apply(it.e); err != nil {
 				return err
 			}
 		}
 		return tx.Bucket(stateBucket).Put(appliedKey, itob(last))
 	})
-	if err == nil && last > a.applied {
+	if err == nil {
 		a.applied = last
 	}
 	return err

@@ -90,22 +90,23 @@ func (r *entryReader) byte() byte {
 
 func (r *entryReader) uvarint() uint64 {
 	v, n := binary.Uvarint(r.raw)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.raw = r.raw[n:]
+	r.skip(n)
 	return v
 }
 
 func (r *entryReader) varint() int64 {
 	v, n := binary.Varint(r.raw)
+	r.skip(n)
+	return v
+}
+
+// skip moves past a varint of n bytes (n <= 0: there was none).
+func (r *entryReader) skip(n int) {
 	if n <= 0 {
 		r.fail()
-		return 0
+		return
 	}
 	r.raw = r.raw[n:]
-	return v
 }
 
 func (r *entryReader) bytes() []byte {

@@ -210,7 +210,9 @@ func TestEventsTailSurvivesTransientErrors(t *testing.T) {
 	}
 }
 
-func TestEventsTailOnATerminal(t *testing.T) {
+// tailOneEvent runs `kwh events tail --last 1` while one event arrives
+// during the first pause; the second pause ends it.
+func tailOneEvent(t *testing.T, o apptest.RunOpts, args ...string) (*apptest.Harness, apptest.Result) {
 	h := apptest.New(t, apptest.Seed(t))
 	h.OnPause = func(n int, d time.Duration) error {
 		if n == 1 {
@@ -219,28 +221,24 @@ func TestEventsTailOnATerminal(t *testing.T) {
 		}
 		return context.Canceled
 	}
-	res := h.RunWith(apptest.RunOpts{TTY: true}, "events", "tail", "--last", "1")
+	return h, h.RunWith(o, append([]string{"events", "tail", "--last", "1"}, args...)...)
+}
+
+func TestEventsTailOnATerminal(t *testing.T) {
+	h, res := tailOneEvent(t, apptest.RunOpts{TTY: true})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
 	h.Golden("tail_tty.golden", res.Stdout)
+	if !strings.Contains(res.Stderr, "Following the pull queue every 5s") {
+		t.Errorf("stderr: %q", res.Stderr)
+	}
 	for name, args := range map[string][]string{"tail_plain.golden": nil, "tail_ndjson.golden": {"-o", "ndjson"}} {
-		h2 := apptest.New(t, apptest.Seed(t))
-		h2.OnPause = func(n int, d time.Duration) error {
-			if n == 1 {
-				h2.Emu.AddEvent(newEvent(1, "order.opened", "2026-11-22T10:00:00Z"))
-				return nil
-			}
-			return context.Canceled
-		}
-		res := h2.Run(append([]string{"events", "tail", "--last", "1"}, args...)...)
+		h, res := tailOneEvent(t, apptest.RunOpts{}, args...)
 		if res.Code != 0 || res.Stderr != "" {
 			t.Fatalf("%s: exit %d: %s", name, res.Code, res.Stderr)
 		}
-		h2.Golden(name, res.Stdout)
-	}
-	if !strings.Contains(res.Stderr, "Following the pull queue every 5s") {
-		t.Errorf("stderr: %q", res.Stderr)
+		h.Golden(name, res.Stdout)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
@@ -18,9 +19,6 @@ import (
 // RetrySchedule is Kibo's production back-off after a failed push: 5 min,
 // 1 h, 6 h, 24 h, then a final try 24 h later.
 var RetrySchedule = []time.Duration{5 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 24 * time.Hour}
-
-// KiboTimeout is how long Kibo waits for a 200.
-const KiboTimeout = 45 * time.Second
 
 // PushOptions turn on push delivery.
 type PushOptions struct {
@@ -91,7 +89,7 @@ func (e *Emulator) EnablePush(o PushOptions) {
 		o.Wall = time.Now
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = KiboTimeout
+		o.Timeout = kibo.PushTimeout
 	}
 	if o.Rand == nil {
 		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))

@@ -16,12 +16,10 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
-
-// KiboTimeout is how long Kibo waits for an endpoint's 200.
-const KiboTimeout = 45 * time.Second
 
 // Item is one delivery to replay.
 type Item struct {
@@ -147,7 +145,7 @@ func defaults(o *Options) {
 		o.Concurrency = 4
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = KiboTimeout
+		o.Timeout = kibo.PushTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -17,15 +17,13 @@ import (
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/replay"
 	"github.com/kwh-cli/kwh/internal/ui"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
-
-// KiboTimeout is how long Kibo waits for a 200.
-const KiboTimeout = 45 * time.Second
 
 // Options are the inputs of `kwh send`.
 type Options struct {
@@ -120,7 +118,7 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.NoSign {
 		secret = ""
 	}
-	client := webhook.PushClient(KiboTimeout, opts.Transport)
+	client := webhook.PushClient(kibo.PushTimeout, opts.Transport)
 	wctx := webhook.Context{Tenant: p.Tenant, Site: p.Site}
 	pr := newPrinter(opts)
 	failed, total := 0, 0

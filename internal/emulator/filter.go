@@ -67,9 +67,14 @@ func tokenize(s string) ([]token, error) {
 	return toks, nil
 }
 
+// maxFilterDepth bounds nested parentheses: the parser recurses once per
+// level, and a filter is hostile input.
+const maxFilterDepth = 32
+
 type parser struct {
-	toks []token
-	pos  int
+	toks  []token
+	pos   int
+	depth int
 }
 
 func (p *parser) peekWord(w string) bool {
@@ -112,6 +117,10 @@ func (p *parser) and() (predicate, error) {
 
 func (p *parser) cond() (predicate, error) {
 	if p.peekWord("(") {
+		if p.depth++; p.depth > maxFilterDepth {
+			return nil, fmt.Errorf("filter nests parentheses deeper than %d", maxFilterDepth)
+		}
+		defer func() { p.depth-- }()
 		p.pos++
 		inner, err := p.or()
 		if err != nil {

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/kwh-cli/kwh/internal/store"
@@ -26,6 +27,9 @@ func (r *Receiver) StopForwarding() int {
 // the configured secret as Kibo would sign it, and forwards it unless its
 // eventId was seen. It reports whether it was a duplicate.
 func (r *Receiver) Ingest(p webhook.Push, c webhook.Context, remote string) (bool, error) {
+	if err := webhook.CheckEventID(p.EventID); err != nil {
+		return false, fmt.Errorf("not stored: %w", err)
+	}
 	body := p.Marshal()
 	now := r.cfg.Now()
 	h := webhook.SignedHeaders(r.cfg.Secret, c, body, now)

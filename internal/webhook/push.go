@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -58,13 +59,51 @@ func DashedID(id string) string {
 	return strings.ToLower(id)
 }
 
-// CanonicalID is the spelling-independent form of an event id: 32 hex digits,
-// lower case. A dashed GUID and its 32-hex form give the same result.
+// CanonicalID is the key two spellings of one event share. Kibo spells a
+// GUID two ways (dashed in a push body, 32 hex in the pull queue and delivery
+// summaries); both give its 32 lower-case hex digits. Every other id is its
+// own key, byte for byte: folding case or space would make distinct ids collide.
 func CanonicalID(id string) string {
-	if u, err := uuid.Parse(strings.TrimSpace(id)); err == nil {
-		return strings.ReplaceAll(u.String(), "-", "")
+	if isGUIDSpelling(id) {
+		if u, err := uuid.Parse(id); err == nil {
+			return strings.ReplaceAll(u.String(), "-", "")
+		}
 	}
-	return strings.ToLower(strings.TrimSpace(id))
+	return id
+}
+
+// isGUIDSpelling is true for Kibo's two GUID spellings only (36 dashed or 32
+// hex characters), not the urn: and braced forms uuid.Parse also reads.
+func isGUIDSpelling(id string) bool {
+	switch len(id) {
+	case 32:
+		return !strings.Contains(id, "-")
+	case 36:
+		return true
+	}
+	return false
+}
+
+// MaxEventIDLen bounds an eventId that is not a GUID. Kibo's ids are GUIDs
+// (36 characters); the headroom is for ids hand-written in tests and tools.
+const MaxEventIDLen = 128
+
+// CheckEventID says why an eventId is not a plausible Kibo id: it must be 1
+// to MaxEventIDLen printable ASCII characters (a GUID is). Anything else
+// would be stored, deduplicated and shown on trust.
+func CheckEventID(id string) error {
+	if id == "" {
+		return fmt.Errorf("eventId is required")
+	}
+	if len(id) > MaxEventIDLen {
+		return fmt.Errorf("eventId is %d bytes long: a Kibo id is a GUID, at most %d characters are accepted", len(id), MaxEventIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c > '~' {
+			return fmt.Errorf("eventId has %q at byte %d: a Kibo id is a GUID, only printable ASCII without spaces is accepted", rune(c), i)
+		}
+	}
+	return nil
 }
 
 // NewEventID returns a fresh dashed GUID.
@@ -112,14 +151,22 @@ func intString(n *int32) string {
 }
 
 // ParsePush reads a push body. It fails on anything that is not a JSON
-// object with an eventId and a topic.
+// object with a plausible eventId (CheckEventID) and a topic.
 func ParsePush(body []byte) (Push, error) {
+	if !utf8.Valid(body) {
+		// encoding/json would turn the bad bytes into U+FFFD, so two distinct
+		// ids could decode to one.
+		return Push{}, fmt.Errorf("not a Kibo event: the body is not valid UTF-8")
+	}
 	var p Push
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Push{}, fmt.Errorf("not a Kibo event: %w", err)
 	}
 	if p.EventID == "" || p.Topic == "" {
 		return Push{}, fmt.Errorf("not a Kibo event: eventId and topic are required")
+	}
+	if err := CheckEventID(p.EventID); err != nil {
+		return Push{}, fmt.Errorf("not a Kibo event: %w", err)
 	}
 	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/webhook"
@@ -204,13 +205,14 @@ type result struct {
 	latency time.Duration
 }
 
-func (r result) ok() bool { return r.err == nil && r.status >= 200 && r.status < 300 }
+// ok is Kibo's rule: an app answering 201/202/204 would fail under Kibo too.
+func (r result) ok() bool { return r.err == nil && kibo.PushAccepted(r.status) }
 
 func (r result) reason() string {
 	if r.err != nil {
 		return netutil.ShortError(r.err)
 	}
-	return fmt.Sprintf("%d %s", r.status, http.StatusText(r.status))
+	return kibo.PushRefusal(r.status)
 }
 
 // hopHeaders are not forwarded: they describe the connection to kwh.

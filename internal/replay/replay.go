@@ -165,9 +165,9 @@ func send(ctx context.Context, client *http.Client, limiter *rate.Limiter, it It
 	if r.Err != nil && ctx.Err() != nil && errors.Is(r.Err, context.Canceled) {
 		return Result{}, false
 	}
-	r.Delivered = r.Err == nil && r.Status >= 200 && r.Status < 300
+	r.Delivered = r.Err == nil && kibo.PushAccepted(r.Status)
 	if r.Err == nil && !r.Delivered {
-		r.Err = fmt.Errorf("answered %d %s", r.Status, http.StatusText(r.Status))
+		r.Err = fmt.Errorf("answered %s", kibo.PushRefusal(r.Status))
 	}
 	if o.Ledger != nil {
 		out := store.Outcome{Key: it.Key, EventID: it.EventID, URL: it.URL, Delivered: r.Delivered, Status: r.Status, At: o.Now()}

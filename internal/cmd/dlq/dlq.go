@@ -4,6 +4,7 @@ package dlq
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,9 +18,13 @@ func NewCmdDLQ(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dlq <command>",
 		Short: "Find and inspect deliveries Kibo gave up on",
-		Long: `Kibo retries a failed push on its schedule (5 min, 1 h, 6 h, 24 h, then a final
-try 24 h later) and then gives up. Those dead deliveries are the DLQ. Kibo's
-API can list them but not redeliver them.`,
+		Long: `Kibo counts a push as delivered only when the endpoint answers 200 within 45 s
+(201, 202 and 204 are failures too: Kibo's event subscription docs say "200
+OK", whatever an older guide says about 2xx). On a production tenant Kibo
+retries a failed push on its schedule (5 min, 1 h, 6 h, 24 h, then a final try
+24 h later) and then gives up; sandbox tenants get no retries, so their first
+failed attempt is final. Those dead deliveries are the DLQ. Kibo's API can
+list them but not redeliver them: kwh dlq retry replays them itself.`,
 	}
 	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdRetry(f, nil))
 	return cmdutil.Noun(cmd)
@@ -31,6 +36,7 @@ type Entry struct {
 	SubscriptionID string                    `json:"subscriptionId"`
 	Endpoint       string                    `json:"endpoint"`
 	State          kibo.DeliveryState        `json:"state"`
+	Reason         string                    `json:"reason"`
 	Delivery       kibo.EventDeliverySummary `json:"delivery"`
 }
 
@@ -55,17 +61,17 @@ func statusText(a *kibo.DeliveryAttempt) string {
 }
 
 func styleState(t *ui.Theme, v string) string {
-	switch kibo.DeliveryState(v) {
-	case kibo.Dead:
-		return t.Error.Render(v)
-	case kibo.Retrying:
+	switch {
+	case v == string(kibo.Delivered):
+		return t.Success.Render(v)
+	case v == string(kibo.Retrying):
 		return t.Warning.Render(v)
 	}
-	return t.Success.Render(v)
+	return t.Error.Render(v) // dead, unknown (…)
 }
 
 func styleHTTP(t *ui.Theme, v string) string {
-	if len(v) > 0 && v[0] == '2' {
+	if strings.HasPrefix(v, "200 ") {
 		return t.Success.Render(v)
 	}
 	return t.Error.Render(v)

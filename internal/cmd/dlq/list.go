@@ -41,12 +41,16 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Use:   "list",
 		Short: "List dead deliveries of every subscription (or one)",
 		Long: `List deliveries Kibo gave up on, each with its subscription so it can be
-replayed. A delivery is dead when its last attempt did not succeed, it has no
-retries left and it is not running; deliveryStatus, which Kibo leaves
-undefined, only decides when retriesRemaining is unknown.
+replayed. Kibo counts a push as delivered only when it is answered 200 within
+45 s (its event subscription docs; an older guide's "any 2xx" is wrong: 201,
+202 and 204 are retried). A delivery is dead when Kibo marked it Undeliverable
+or Expired, or when it has no retries left, is not running and its last
+attempt was not 200. A deliveryStatus kwh cannot decide is listed as
+"unknown (WORD)" and counts as failing.
 
 --include-pending adds deliveries Kibo is still retrying. --since filters on
-the last attempt. --fail-if-any exits 3 when anything is listed (for CI).`,
+the last attempt. --fail-if-any exits 3 when anything dead or unknown is
+listed (for CI).`,
 		Example: `  kwh dlq list
   kwh dlq list --subscription 3f9c…a1 --include-pending
   kwh dlq list --topic 'order.*' --since 24h -o json
@@ -183,7 +187,8 @@ func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscrip
 				return
 			}
 			for _, d := range list.Items {
-				perSub[i] = append(perSub[i], Entry{SubscriptionID: s.ID, Endpoint: s.Endpoint, State: d.State(), Delivery: d})
+				v := d.Verdict()
+				perSub[i] = append(perSub[i], Entry{SubscriptionID: s.ID, Endpoint: s.Endpoint, State: v.State, Reason: v.Reason, Delivery: d})
 			}
 			mu.Lock()
 			done++
@@ -208,15 +213,16 @@ func (opts *ListOptions) footer(entries []Entry, subs int) {
 		fmt.Fprintln(opts.IO.ErrOut, th.Success.Render(fmt.Sprintf("✓ nothing in the DLQ (%d %s checked)", subs, cmdutil.Plural(subs, "subscription", "subscriptions"))))
 		return
 	}
-	dead := 0
+	counts := map[kibo.DeliveryState]int{}
 	for _, e := range entries {
-		if e.State == kibo.Dead {
-			dead++
-		}
+		counts[e.State]++
 	}
-	line := fmt.Sprintf("%d dead", dead)
+	line := fmt.Sprintf("%d dead", counts[kibo.Dead])
+	if counts[kibo.Unknown] > 0 {
+		line += fmt.Sprintf(", %d unknown (counted as failing)", counts[kibo.Unknown])
+	}
 	if opts.IncludePending {
-		line += fmt.Sprintf(", %d retrying", len(entries)-dead)
+		line += fmt.Sprintf(", %d retrying", counts[kibo.Retrying])
 	}
 	fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("%s · %d %s checked · details: kwh dlq show SUBSCRIPTION PROCESS", line, subs, cmdutil.Plural(subs, "subscription", "subscriptions"))))
 }
@@ -245,7 +251,7 @@ func entryTable(entries []Entry) output.Table {
 			e.SubscriptionID, e.Endpoint, processID(d), ev.Topic, ev.EntityID, ev.EventID,
 			fmt.Sprint(len(d.DeliveryAttempts)), statusText(d.LastAttempt()),
 			cmdutil.FormatTime(d.LastExecutionDate), cmdutil.FormatTime(d.NextExecutionDate),
-			intText(d.RetriesRemaining), string(e.State), d.DeliveryStatus,
+			intText(d.RetriesRemaining), d.Verdict().Label(), d.DeliveryStatus,
 		})
 	}
 	return t

@@ -74,9 +74,10 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 }
 
 func renderTimeline(w io.Writer, th *ui.Theme, sub kibo.EventSubscription, d kibo.EventDeliverySummary) error {
-	ev, state := eventSummary(d), d.State()
+	ev, v := eventSummary(d), d.Verdict()
+	state := v.State
 	fmt.Fprintf(w, "%s  entity %s  event %s  retries left %s  (%s)\n",
-		th.Accent.Render(ev.Topic), ev.EntityID, output.ShortID(ev.EventID), dash(intText(d.RetriesRemaining)), styleState(th, string(state)))
+		th.Accent.Render(ev.Topic), ev.EntityID, output.ShortID(ev.EventID), dash(intText(d.RetriesRemaining)), styleState(th, v.Label()))
 	fmt.Fprintf(w, "%s\n", th.Muted.Render(fmt.Sprintf("process %s · subscription %s → %s · status %s", processID(d), output.ShortID(sub.ID), sub.Endpoint, dash(d.DeliveryStatus))))
 	rows := make([][4]string, len(d.DeliveryAttempts))
 	widths := [4]int{}
@@ -96,7 +97,7 @@ func renderTimeline(w io.Writer, th *ui.Theme, sub kibo.EventSubscription, d kib
 	}
 	for i, r := range rows {
 		status := fmt.Sprintf("%-*s", widths[1], r[1])
-		if code := d.DeliveryAttempts[i].HTTPStatus; code != nil && code.Code >= 200 && code.Code < 300 {
+		if code := d.DeliveryAttempts[i].HTTPStatus; code != nil && kibo.PushAccepted(int(code.Code)) {
 			status = th.Success.Render(status)
 		} else {
 			status = th.Error.Render(status)
@@ -110,8 +111,9 @@ func renderTimeline(w io.Writer, th *ui.Theme, sub kibo.EventSubscription, d kib
 	switch {
 	case state == kibo.Retrying && d.NextExecutionDate != nil:
 		fmt.Fprintf(w, "Next try %s\n", cmdutil.FormatTime(d.NextExecutionDate))
-	case state == kibo.Dead:
-		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Kibo will not retry it. Replay it: kwh dlq retry %s --subscription %s", processID(d), output.ShortID(sub.ID))))
+	case state == kibo.Dead || state == kibo.Unknown:
+		fmt.Fprintln(w, styleState(th, string(state))+th.Muted.Render(": "+v.Reason+"."))
+		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Replay it: kwh dlq retry %s --subscription %s", processID(d), output.ShortID(sub.ID))))
 	}
 	return nil
 }
@@ -127,7 +129,7 @@ func detailFields(sub kibo.EventSubscription, d kibo.EventDeliverySummary) []out
 	ev := eventSummary(d)
 	fields := []output.Field{
 		{Name: "subscription", Value: sub.ID}, {Name: "endpoint", Value: sub.Endpoint},
-		{Name: "process", Value: processID(d)}, {Name: "state", Value: string(d.State())},
+		{Name: "process", Value: processID(d)}, {Name: "state", Value: d.Verdict().Label()}, {Name: "why", Value: d.Verdict().Reason},
 		{Name: "delivery status", Value: d.DeliveryStatus}, {Name: "topic", Value: ev.Topic},
 		{Name: "entity id", Value: ev.EntityID}, {Name: "event id", Value: ev.EventID},
 		{Name: "retries left", Value: intText(d.RetriesRemaining)},

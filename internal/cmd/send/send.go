@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,7 +66,9 @@ shared secret, and x-vol-tenant / x-vol-site.
 --data FILE (or - for stdin) holds either a JSON array, used as the
 extendedProperties, or a whole body, sent byte for byte. --duplicate K resends
 each event K more times with the same eventId, as Kibo's redeliveries do.
-Exits 1 when any answer is not 2xx.`,
+Kibo counts a push as delivered only when it is answered 200 within 45 s
+(its event subscription docs; an older guide says "any 2xx", but Kibo retries
+201, 202 and 204), so kwh send does too: exits 1 when any answer is not 200.`,
 		Example: `  kwh send order.opened --to http://localhost:3000/hooks
   kwh send shipment.statuschanged --to http://localhost:8080 --entity-id SHP-77 \
     --data props.json --count 5 --duplicate 1
@@ -128,7 +129,7 @@ func run(ctx context.Context, opts *Options) error {
 			r := post(ctx, client, opts.To, secret, wctx, body, opts.Now())
 			r.EventID, r.Topic, r.Duplicate = eventID, opts.Topic, dup > 0
 			total++
-			if r.Status < 200 || r.Status > 299 {
+			if !kibo.PushAccepted(r.Status) {
 				failed++
 			}
 			if err := pr(r); err != nil {
@@ -140,7 +141,7 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if failed > 0 {
-		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%d of %d requests were not answered 2xx", failed, total)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%d of %d requests were not answered 200 (Kibo's only success)", failed, total)}
 	}
 	return nil
 }
@@ -210,6 +211,8 @@ func post(ctx context.Context, client *http.Client, url, secret string, c webhoo
 	r := Result{URL: url, Status: status, LatencyMs: float64(latency.Microseconds()) / 1000}
 	if err != nil {
 		r.Error = netutil.ShortError(err)
+	} else if !kibo.PushAccepted(status) {
+		r.Error = kibo.PushRefusal(status)
 	}
 	return r
 }
@@ -219,8 +222,8 @@ func newPrinter(opts *Options) func(Result) error {
 	th := p.Theme
 	return output.Stream(p, func(r Result) error {
 		status := th.Success.Render(fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status)))
-		if r.Status < 200 || r.Status > 299 {
-			status = th.Error.Render(strings.TrimSpace(fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status))))
+		if !kibo.PushAccepted(r.Status) {
+			status = th.Error.Render(kibo.PushRefusal(r.Status))
 			if r.Status == 0 {
 				status = th.Error.Render(r.Error)
 			}

@@ -1,6 +1,7 @@
 package send_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -78,7 +79,7 @@ func TestSendFailuresExit1(t *testing.T) {
 	h := apptest.New(t, apptest.Seed(t))
 	srv, _ := sink(t, 500)
 	res := h.Run("send", "order.opened", "--to", srv.URL)
-	if res.Code != 1 || !strings.Contains(res.Stderr, "1 of 1 requests were not answered 2xx") || !strings.HasPrefix(res.Stdout, "500\t") {
+	if res.Code != 1 || !strings.Contains(res.Stderr, "1 of 1 requests were not answered 200") || !strings.HasPrefix(res.Stdout, "500\t") {
 		t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 	res = h.Run("send", "order.opened", "--to", "http://127.0.0.1:1")
@@ -99,9 +100,33 @@ func TestSendFailuresExit1(t *testing.T) {
 	}
 }
 
+// TestSendCountsOnly200 holds Kibo's rule: any answer but 200 is a failure.
+func TestSendCountsOnly200(t *testing.T) {
+	tests := []struct {
+		status int
+		code   int
+		why    string
+	}{
+		{200, 0, ""},
+		{201, 1, "201 Created, not 200: Kibo retries anything but 200"},
+		{202, 1, "202 Accepted, not 200: Kibo retries anything but 200"},
+		{204, 1, "204 No Content, not 200: Kibo retries anything but 200"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			h := apptest.New(t, apptest.Seed(t))
+			srv, _ := sink(t, tt.status)
+			res := h.Run("send", "order.opened", "--to", srv.URL, "-o", "json", "--jq", ".error // \"\"")
+			if res.Code != tt.code || strings.TrimSpace(res.Stdout) != tt.why {
+				t.Fatalf("exit %d (want %d), error %q (want %q): %s", res.Code, tt.code, res.Stdout, tt.why, res.Stderr)
+			}
+		})
+	}
+}
+
 func TestSendWholeBodyIsSentVerbatim(t *testing.T) {
 	h := apptest.New(t, apptest.Seed(t))
-	srv, got := sink(t, 204)
+	srv, got := sink(t, 200)
 	body := "{ \"eventId\":\"5f1c2e00-0000-0000-0000-000000000001\", \"topic\":\"order.opened\",\n \"entityId\":\"1\" }"
 	path := filepath.Join(t.TempDir(), "body.json")
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {

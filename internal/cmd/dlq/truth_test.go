@@ -1,0 +1,74 @@
+package dlq_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/apptest"
+	"github.com/kwh-cli/kwh/internal/emulator"
+)
+
+// pushHarness is the seed's tenant with a single subscription to order.*
+// whose endpoint always answers status, pushed by the emulator on a fake clock.
+func pushHarness(t *testing.T, status int, o emulator.PushOptions) (*apptest.Harness, *emulator.FakeClock, string) {
+	t.Helper()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+	t.Cleanup(app.Close)
+	seed := apptest.Seed(t)
+	seed.Subscriptions, seed.DeliveryAttempts = nil, nil
+	h := apptest.New(t, seed)
+	clock := emulator.NewFakeClock(time.Now())
+	sub := emulator.NewSubscription(app.URL, []string{"order.*"}, apptest.ClientID, 12345, clock.Now())
+	h.Emu.AddSubscription(sub)
+	o.Clock = clock
+	h.Emu.EnablePush(o)
+	return h, clock, sub["id"].(string)
+}
+
+// An endpoint answering 202 is retried on Kibo's whole schedule and ends
+// dead: kwh must say so, and why.
+func TestDLQAnEndpointAnswering202IsDead(t *testing.T) {
+	h, clock, sub := pushHarness(t, http.StatusAccepted, emulator.PushOptions{})
+	pub, err := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened", EntityID: "100234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := pub[0].Deliveries[0].ProcessID
+	clock.Advance(time.Minute)
+	res := h.Run("dlq", "list", "--fail-if-any")
+	if res.Code != 0 {
+		t.Fatalf("while Kibo retries, nothing is dead yet: exit %d: %s", res.Code, res.Stderr)
+	}
+	clock.Advance(3 * 24 * time.Hour)
+	res = h.Run("dlq", "list", "--fail-if-any", "-o", "json", "--jq", `.[] | "\(.delivery.id) \(.state) \(.delivery.retriesRemaining) \(.delivery.deliveryAttempts | length)"`)
+	if res.Code != 3 || strings.TrimSpace(res.Stdout) != itoa(pid)+" dead 0 6" {
+		t.Fatalf("exit %d (want 3), %q: %s", res.Code, res.Stdout, res.Stderr)
+	}
+	res = h.Run("dlq", "show", sub, itoa(pid))
+	if res.Code != 0 || !strings.Contains(res.Stdout, "state\tdead") || !strings.Contains(res.Stdout, "202 Accepted, not 200: Kibo retries anything but 200") {
+		t.Fatalf("dlq show: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	res = h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "show", sub, itoa(pid), "--no-color")
+	if !strings.Contains(res.Stdout, "(dead)") || !strings.Contains(res.Stdout, "dead: no retries left; last attempt was answered 202 Accepted, not 200") {
+		t.Fatalf("dlq show on a terminal:\n%s", res.Stdout)
+	}
+}
+
+// Replaying to an endpoint that answers 202 is a failed replay.
+func TestRetryCountsOnly200(t *testing.T) {
+	for _, status := range []int{201, 202, 204} {
+		app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+		h := apptest.New(t, apptest.Seed(t))
+		res := h.Run("dlq", "retry", "6001", "--to", app.URL, "-o", "json", "--jq", `.[] | "\(.outcome) \(.status) \(.error)"`)
+		app.Close()
+		if res.Code != 1 || !strings.Contains(res.Stdout, "failed "+itoa(status)+" answered "+itoa(status)) || !strings.Contains(res.Stdout, "not 200") {
+			t.Errorf("%d: exit %d, %q: %s", status, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -27,8 +27,8 @@ type AdminInfo struct {
 	PID   int    `json:"pid"`
 }
 
-// WriteAdminInfo records the admin API of this process in dir.
-func WriteAdminInfo(dir, url string) (AdminInfo, error) {
+// writeAdminInfo records the admin API of this process in dir.
+func writeAdminInfo(dir, url string) (AdminInfo, error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return AdminInfo{}, err
@@ -38,8 +38,8 @@ func WriteAdminInfo(dir, url string) (AdminInfo, error) {
 	return info, os.WriteFile(filepath.Join(dir, AdminFile), raw, 0o600)
 }
 
-// RemoveAdminInfo deletes dir's admin file when it is this process's.
-func RemoveAdminInfo(dir string, info AdminInfo) {
+// removeAdminInfo deletes dir's admin file when it is this process's.
+func removeAdminInfo(dir string, info AdminInfo) {
 	path := filepath.Join(dir, AdminFile)
 	if raw, err := os.ReadFile(path); err == nil {
 		var cur AdminInfo
@@ -55,8 +55,8 @@ type AdminClient struct {
 	client *http.Client
 }
 
-// DialAdmin finds a running kwh listen for the store in dir, or returns nil.
-func DialAdmin(dir string) *AdminClient {
+// dialAdmin finds a running kwh listen for the store in dir, or returns nil.
+func dialAdmin(dir string) *AdminClient {
 	raw, err := os.ReadFile(filepath.Join(dir, AdminFile))
 	if err != nil {
 		return nil

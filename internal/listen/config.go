@@ -17,8 +17,16 @@ type Route struct {
 	URL  string
 }
 
-// Config is everything a Receiver needs.
+// Config is everything a Listener needs.
 type Config struct {
+	// Addr is host:port for Kibo's pushes; "" serves no HTTP (events come
+	// through Ingest).
+	Addr string
+	// StoreDir holds the store file and the admin API's address; it is
+	// opened there unless Store is set.
+	StoreDir string
+	// Keep is how long the inbox keeps what it received; 0 keeps everything.
+	Keep time.Duration
 	// Path is where Kibo POSTs; "/" accepts any path.
 	Path       string
 	Secret     string // empty: signatures are not checked
@@ -38,8 +46,8 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight forwards may finish at shutdown.
 	ShutdownGrace time.Duration
 
-	Store     store.ListenStore
-	StoreName string // shown in the ready event
+	Store     store.ListenStore // nil: the bbolt store in StoreDir
+	StoreName string            // shown in the ready event (default StoreDir)
 	Transport http.RoundTripper
 	Now       func() time.Time
 	// RetryMin is the first retry's wait; it doubles up to RetryMax (30 s).

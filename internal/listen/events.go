@@ -1,8 +1,10 @@
-// Package listen is kwh's receiver and forwarder: it verifies Kibo's
-// signature, drops redeliveries, keeps every event durably and forwards it to
-// the developer's app, retrying while the app is down. It reports what happens
-// as typed events on a channel and never prints. It never imports cobra,
-// viper or the terminal.
+// Package listen owns a listener's whole life (Start, Run, Stop): the
+// receiver verifies Kibo's signature, drops redeliveries and keeps every
+// event durably; the forwarder sends it to the developer's app, retrying
+// while the app is down; the admin API serves the inbox to `kwh inbox`; the
+// maintenance forgets expired ids and prunes the inbox. It reports what
+// happens as typed events on a channel and never prints. It never imports
+// cobra, viper or the terminal.
 package listen
 
 import (

@@ -9,19 +9,7 @@ import (
 )
 
 // The pull queue can feed the same store and forwarder as HTTP pushes, for a
-// developer with no tunnel: StartForwarding, Ingest each event, then
-// StopForwarding.
-
-// StartForwarding resumes spooled forwards without serving HTTP.
-func (r *Receiver) StartForwarding() (int, error) { return r.fwd.resume() }
-
-// StopForwarding lets in-flight forwards finish within the grace period and
-// closes the events channel. It returns how many forwards stay spooled.
-func (r *Receiver) StopForwarding() int {
-	pending := r.fwd.stop(r.cfg.ShutdownGrace)
-	r.events.close()
-	return pending
-}
+// developer with no tunnel: Start without an Addr and Ingest each event.
 
 // Ingest stores a push that came from elsewhere (the pull queue), signed with
 // the configured secret as Kibo would sign it, and forwards it unless its

@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +23,8 @@ type Receiver struct {
 	ready  atomic.Bool
 }
 
-// New builds a receiver; Serve starts it.
+// New builds the request pipeline and its forwarder alone: an http.Handler
+// with no server, admin API or maintenance around it (Start runs those).
 func New(cfg Config) (*Receiver, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func New(cfg Config) (*Receiver, error) {
 	return r, nil
 }
 
-// Events delivers what happens, in order; it is closed after Serve returns.
+// Events delivers what happens, in order.
 func (r *Receiver) Events() <-chan Event { return r.events.out }
 
 func (r *Receiver) emit(e Event) {
@@ -44,34 +44,15 @@ func (r *Receiver) emit(e Event) {
 	r.events.push(e)
 }
 
-// Serve accepts requests on ln until ctx ends, then stops accepting, lets
-// in-flight forwards finish within the grace period (the rest stay spooled
-// for the next start), and returns.
-func (r *Receiver) Serve(ctx context.Context, ln net.Listener, publicURL string) error {
-	defer r.events.close()
-	resumed, err := r.fwd.resume()
-	if err != nil {
-		return fmt.Errorf("resuming spooled forwards: %w", err)
-	}
-	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	r.ready.Store(true)
-	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying()})
+// server is the HTTP server Kibo's pushes reach.
+func (r *Receiver) server() *http.Server {
+	return &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+}
 
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		r.fwd.stop(0)
-		return err
-	}
-	r.ready.Store(false)
-	shutCtx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownGrace)
-	defer cancel()
-	_ = srv.Shutdown(shutCtx)
-	pending := r.fwd.stop(r.cfg.ShutdownGrace)
-	r.emit(Event{Kind: KindStopped, Pending: pending})
-	return nil
+// emitReady reports the receiver's public URL ("" without HTTP) and how
+// many spooled forwards it resumed.
+func (r *Receiver) emitReady(publicURL string, resumed int) {
+	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying()})
 }
 
 func (r *Receiver) verifying() bool { return r.cfg.Secret != "" && !r.cfg.SkipVerify }

@@ -294,7 +294,7 @@ func TestEventsTailForwardsToTheApp(t *testing.T) {
 	// not forward them twice.
 	h.OnPause = func(int, time.Duration) error { return context.Canceled }
 	res = h.Run("events", "tail", "--last", "2", "--forward", app.URL, "--store", store)
-	if res.Code != 0 || strings.Count(res.Stderr, "already forwarded earlier") != 2 {
+	if res.Code != 0 || strings.Count(res.Stderr, "duplicate, not forwarded") != 2 {
 		t.Fatalf("second run: exit %d: %s", res.Code, res.Stderr)
 	}
 	mu.Lock()

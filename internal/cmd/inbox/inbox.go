@@ -2,11 +2,11 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,18 +117,7 @@ func parseIDs(o *Options, args []string) error {
 // open reads the inbox through a running kwh listen when there is one (it
 // holds the store file), and from the store file otherwise.
 func (o *Options) open() (store.InboxReader, error) {
-	dir := o.Store
-	if dir == "" {
-		dir = o.StateDir
-	}
-	if c := listen.DialAdmin(dir); c != nil {
-		return c, nil
-	}
-	st, err := store.OpenListen(filepath.Join(dir, "listen.db"))
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
+	return listen.OpenInbox(cmp.Or(o.Store, o.StateDir))
 }
 
 // Entry is the JSON form of an inbox entry: the body as text when it is.

@@ -3,6 +3,7 @@
 package listen
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -20,7 +21,6 @@ import (
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/output"
-	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -131,7 +131,12 @@ func (opts *Options) config() (listen.Config, error) {
 	if opts.Sync && len(opts.Forward)+len(routes) == 0 {
 		return listen.Config{}, cmdutil.FlagErrorf("--sync needs --forward or --route: it answers with the app's status")
 	}
+	dir := cmp.Or(opts.Store, opts.StateDir)
+	if strings.HasPrefix(dir, "redis://") {
+		return listen.Config{}, cmdutil.FlagErrorf("--store redis:// is not available yet: use a directory")
+	}
 	return listen.Config{
+		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: tildePath(dir), Keep: opts.Keep,
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
 		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,
@@ -151,43 +156,17 @@ func run(ctx context.Context, opts *Options) error {
 	if cfg.Secret == "" && !cfg.SkipVerify {
 		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render("! no shared secret: signatures are not checked (set KIBO_SHARED_SECRET or run `kwh auth login`)"))
 	}
-	dir := opts.Store
-	if dir == "" {
-		dir = opts.StateDir
-	}
-	if strings.HasPrefix(dir, "redis://") {
-		return cmdutil.FlagErrorf("--store redis:// is not available yet: use a directory")
-	}
-	st, err := store.OpenListen(filepath.Join(dir, "listen.db"))
+	l, err := listen.Start(cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	stopMaint := maintain(st, opts.Keep)
-	defer stopMaint()
-	cfg.Store, cfg.StoreName = st, tildePath(dir)
-
-	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
-	if err != nil {
-		return fmt.Errorf("listening on %s:%d: %w", opts.Host, opts.Port, err)
-	}
-	stopAdmin, err := serveAdmin(dir, st)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopAdmin()
-	r, err := listen.New(cfg)
-	if err != nil {
-		ln.Close()
-		return err
-	}
+	r := &Renderer{Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Printer: opts.Printer(), Talk: th, Location: opts.Location}
 	done := make(chan error, 1)
-	go func() { done <- render(opts, r.Events()) }()
-	serveErr := r.Serve(ctx, ln, "http://"+ln.Addr().String())
+	go func() { done <- r.Render(l.Events()) }()
+	runErr := l.Run(ctx)
 	renderErr := <-done
-	if serveErr != nil {
-		return serveErr
+	if runErr != nil {
+		return runErr
 	}
 	return renderErr
 }
@@ -218,53 +197,4 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("want a size such as 1MiB or 512KiB")
 	}
 	return n * mult, nil
-}
-
-// serveAdmin lets `kwh inbox` read the store while this process holds it:
-// a loopback-only listener, separate from the one a tunnel exposes, guarded
-// by a token in a 0600 file beside the store.
-func serveAdmin(dir string, st store.ListenStore) (func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	info, err := listen.WriteAdminInfo(dir, "http://"+ln.Addr().String())
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	srv := &http.Server{Handler: listen.AdminHandler(st, info.Token), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return func() {
-		listen.RemoveAdminInfo(dir, info)
-		_ = srv.Close()
-	}, nil
-}
-
-// maintain forgets expired seen ids and prunes the inbox now and every hour.
-func maintain(st store.ListenStore, keep time.Duration) func() {
-	run := func() {
-		now := time.Now()
-		_, _ = st.Sweep(now)
-		if keep > 0 {
-			_, _ = st.Prune(now.Add(-keep))
-		}
-	}
-	run()
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				run()
-			}
-		}
-	}()
-	return func() { close(stop); <-done }
 }

@@ -13,19 +13,35 @@ import (
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
-// render prints the receiver's events: NDJSON with -o json/ndjson, styled
-// lines on a terminal, tab-separated lines when piped.
-func render(opts *Options, events <-chan listen.Event) error {
+// Renderer prints a listener's events: the one presentation of listen.Event.
+// Out gets data: NDJSON with -o json/ndjson, styled lines on a terminal,
+// tab-separated lines when piped. ErrOut gets talk: the ready banner and the
+// stopped line.
+type Renderer struct {
+	Out, ErrOut io.Writer
+	// Printer holds the user's -o choice and the terminal decisions; Out
+	// replaces its writer.
+	Printer *output.Printer
+	Talk    *ui.Theme // styles for ErrOut
+	// Location is the time zone of the styled lines (nil: local time).
+	Location *time.Location
+	// Beside means the events accompany another stream on Out (events tail
+	// --forward): they all go to ErrOut as talk, and the receipts the other
+	// stream already shows are left out.
+	Beside bool
+}
+
+// Render prints events until the channel closes. A write error is returned
+// at the end: the channel is always drained so the engine never blocks.
+func (r *Renderer) Render(events <-chan listen.Event) error {
+	dst, talk := r.Out, r.ErrOut
+	if r.Beside {
+		dst = r.ErrOut
+	}
 	// Lines are buffered and flushed whenever no event is waiting: one write
 	// per burst instead of one per line, and nothing held back when idle.
-	out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
-	realOut := opts.IO.Out
-	opts.IO.Out = out
-	defer func() { opts.IO.Out = realOut }()
-	p := opts.Printer()
-	talk := opts.Theme()
-	write := output.Stream(p, func(e listen.Event) error { return styled(opts, p.Theme, talk, e) },
-		func(e listen.Event) error { return plain(opts.IO.Out, e) })
+	out := bufio.NewWriterSize(dst, 64<<10)
+	write := r.writer(out, talk)
 	var firstErr error
 	for e := range events {
 		if err := write(e); err != nil && firstErr == nil {
@@ -43,6 +59,20 @@ func render(opts *Options, events <-chan listen.Event) error {
 	return firstErr
 }
 
+// writer picks the form of each line: styled, NDJSON or plain.
+func (r *Renderer) writer(out, talk io.Writer) func(listen.Event) error {
+	if r.Beside {
+		l := lines{out: out, talk: out, data: r.Talk, theme: r.Talk, loc: r.Location, beside: true}
+		return l.styled
+	}
+	p := *r.Printer
+	ios := *p.IO
+	ios.Out = out
+	p.IO = &ios
+	l := lines{out: out, talk: talk, data: p.Theme, theme: r.Talk, loc: r.Location}
+	return output.Stream(&p, l.styled, func(e listen.Event) error { return plain(out, e) })
+}
+
 func plain(w io.Writer, e listen.Event) error {
 	target := e.Target
 	if e.Kind == listen.KindReady {
@@ -53,18 +83,30 @@ func plain(w io.Writer, e listen.Event) error {
 	return err
 }
 
-func styled(opts *Options, out, talk *ui.Theme, e listen.Event) error {
-	loc := opts.Location
+// lines writes the styled form: data lines to out in the data theme, the
+// banner and stopped line to talk in the talk theme.
+type lines struct {
+	out, talk   io.Writer
+	data, theme *ui.Theme
+	loc         *time.Location
+	beside      bool
+}
+
+func (l lines) styled(e listen.Event) error {
+	loc := l.loc
 	if loc == nil {
 		loc = time.Local
 	}
+	out, w := l.data, l.out
 	ts := out.Muted.Render(e.Time.In(loc).Format("15:04:05"))
-	w := opts.IO.Out
 	var err error
 	switch e.Kind {
 	case listen.KindReady:
-		banner(opts, talk, e)
+		l.banner(e)
 	case listen.KindReceived, listen.KindDuplicate, listen.KindSkipped:
+		if l.beside && e.Kind != listen.KindDuplicate {
+			return nil // the other stream printed the event itself
+		}
 		note := out.Success.Render("✓ signed")
 		if !e.Verified {
 			note = out.Muted.Render("unverified")
@@ -89,31 +131,38 @@ func styled(opts *Options, out, talk *ui.Theme, e listen.Event) error {
 		if e.Pending > 0 {
 			msg += fmt.Sprintf(" %d forwards stay spooled and resume at the next start.", e.Pending)
 		}
-		fmt.Fprintln(opts.IO.ErrOut, talk.Muted.Render(msg))
+		if !l.beside || e.Pending > 0 {
+			fmt.Fprintln(l.talk, l.theme.Muted.Render(msg))
+		}
 	}
 	return err
 }
 
-func banner(opts *Options, th *ui.Theme, e listen.Event) {
-	targets := "no --forward: events are kept in the inbox only"
-	if len(e.Targets) > 0 {
-		targets = "→  " + strings.Join(e.Targets, ", ")
+// banner is the ready line: where to point Kibo or a tunnel. Beside another
+// stream only the resumed forwards are worth saying.
+func (l lines) banner(e listen.Event) {
+	th, w := l.theme, l.talk
+	if !l.beside {
+		targets := "no --forward: events are kept in the inbox only"
+		if len(e.Targets) > 0 {
+			targets = "→  " + strings.Join(e.Targets, ", ")
+		}
+		mode := "not verifying signatures"
+		if e.Verified {
+			mode = "verifying signatures"
+		}
+		if e.Sync {
+			mode += ", --sync"
+		}
+		fmt.Fprintf(w, "%s  %s  %s   %s\n", th.Success.Render("Ready"), th.Bold.Render(e.URL), targets, th.Muted.Render(fmt.Sprintf("(%s, store %s)", mode, e.Store)))
+		port := e.URL
+		if u, err := url.Parse(e.URL); err == nil {
+			port = u.Port()
+		}
+		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Expose it: ngrok http %s   ·   cloudflared tunnel --url %s", port, e.URL)))
 	}
-	mode := "not verifying signatures"
-	if e.Verified {
-		mode = "verifying signatures"
-	}
-	if e.Sync {
-		mode += ", --sync"
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s  %s  %s   %s\n", th.Success.Render("Ready"), th.Bold.Render(e.URL), targets, th.Muted.Render(fmt.Sprintf("(%s, store %s)", mode, e.Store)))
-	port := e.URL
-	if u, err := url.Parse(e.URL); err == nil {
-		port = u.Port()
-	}
-	fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("Expose it: ngrok http %s   ·   cloudflared tunnel --url %s", port, e.URL)))
 	if e.Pending > 0 {
-		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(fmt.Sprintf("Resuming %d spooled forwards from the last run.", e.Pending)))
+		fmt.Fprintln(w, th.Warning.Render(fmt.Sprintf("Resuming %d spooled forwards from the last run.", e.Pending)))
 	}
 }
 

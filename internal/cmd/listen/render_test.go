@@ -34,15 +34,14 @@ func TestRenderGolden(t *testing.T) {
 		ios.SetStdoutTTY(tt.tty)
 		ios.SetStderrTTY(tt.tty)
 		ios.SetColorEnabled(tt.tty)
-		opts := &Options{IO: ios, Location: time.UTC,
-			Printer: func() *output.Printer { return output.New(ios, output.Options{}) },
-			Theme:   func() *ui.Theme { return ui.New(ios.ErrOut, tt.tty) }}
+		r := &Renderer{Out: ios.Out, ErrOut: ios.ErrOut, Location: time.UTC,
+			Printer: output.New(ios, output.Options{}), Talk: ui.New(ios.ErrOut, tt.tty)}
 		ch := make(chan listen.Event, len(events))
 		for _, e := range events {
 			ch <- e
 		}
 		close(ch)
-		if err := render(opts, ch); err != nil {
+		if err := r.Render(ch); err != nil {
 			t.Fatal(err)
 		}
 		golden(t, tt.name, "--- stdout\n"+out.String()+"--- stderr\n"+errOut.String())

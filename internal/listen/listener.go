@@ -1,0 +1,218 @@
+package listen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
+)
+
+// StoreFile names the listen store's file inside its directory.
+const StoreFile = "listen.db"
+
+// MaintainEvery is how often expired seen ids are forgotten and the inbox pruned.
+const MaintainEvery = time.Hour
+
+// Listener is a listener's whole life: the store, the HTTP receiver (when
+// Config.Addr is set), the forwarder, the loopback admin API and the hourly
+// maintenance. Start it, read Events until the channel closes, and Stop it
+// (or Run it until a context ends).
+type Listener struct {
+	r        *Receiver
+	st       store.ListenStore
+	ownStore bool // opened here: closed at Stop
+
+	srv     *http.Server
+	srvErr  chan error
+	stopAdm func()
+	stopMnt func()
+	stopped bool
+}
+
+// Start opens the store in cfg.StoreDir (unless cfg.Store is given), prunes
+// it, resumes spooled forwards, serves the admin API beside the store and,
+// with cfg.Addr, Kibo's pushes; then it emits the ready event.
+func Start(cfg Config) (_ *Listener, err error) {
+	l := &Listener{st: cfg.Store}
+	defer func() {
+		if err != nil {
+			l.release()
+		}
+	}()
+	if l.st == nil {
+		if cfg.StoreDir == "" {
+			return nil, errors.New("listen: a store directory is required")
+		}
+		bolt, err := store.OpenListen(filepath.Join(cfg.StoreDir, StoreFile))
+		if err != nil {
+			return nil, err
+		}
+		l.st, l.ownStore, cfg.Store = bolt, true, bolt
+	}
+	if cfg.StoreName == "" {
+		cfg.StoreName = cfg.StoreDir
+	}
+	if l.r, err = New(cfg); err != nil {
+		return nil, err
+	}
+	l.stopMnt = maintain(l.st, l.r.cfg.Keep, l.r.cfg.Now)
+	var ln net.Listener
+	if cfg.Addr != "" {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+		}
+		defer func() {
+			if err != nil {
+				ln.Close()
+			}
+		}()
+	}
+	if cfg.StoreDir != "" {
+		if l.stopAdm, err = serveAdmin(cfg.StoreDir, l.st); err != nil {
+			return nil, err
+		}
+	}
+	resumed, err := l.r.fwd.resume()
+	if err != nil {
+		return nil, fmt.Errorf("resuming spooled forwards: %w", err)
+	}
+	url := ""
+	if ln != nil {
+		url = "http://" + ln.Addr().String()
+		l.srv, l.srvErr = l.r.server(), make(chan error, 1)
+		go func() { l.srvErr <- l.srv.Serve(ln) }()
+		l.r.ready.Store(true)
+	}
+	l.r.emitReady(url, resumed)
+	return l, nil
+}
+
+// Events delivers what happens, in order; it is closed by Stop.
+func (l *Listener) Events() <-chan Event { return l.r.Events() }
+
+// Ingest stores and forwards an event that came from elsewhere than HTTP
+// (the pull queue), as Receiver.Ingest describes.
+func (l *Listener) Ingest(p webhook.Push, c webhook.Context, remote string) (bool, error) {
+	return l.r.Ingest(p, c, remote)
+}
+
+// Run waits until ctx ends or the HTTP receiver fails, then stops. It
+// returns the receiver's failure, if any.
+func (l *Listener) Run(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		l.Stop()
+		return nil
+	case err := <-l.srvErr:
+		l.r.fwd.stop(0)
+		l.r.events.close()
+		l.stopped = true
+		l.release()
+		return err
+	}
+}
+
+// Stop stops accepting pushes, lets in-flight forwards finish within the
+// grace period (the rest stay spooled for the next start), emits the stopped
+// event, closes Events, and releases the store. It returns how many
+// forwards stay spooled.
+func (l *Listener) Stop() int {
+	if l.stopped {
+		return 0
+	}
+	l.stopped = true
+	grace := l.r.cfg.ShutdownGrace
+	if l.srv != nil {
+		l.r.ready.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		_ = l.srv.Shutdown(ctx)
+		cancel()
+	}
+	pending := l.r.fwd.stop(grace)
+	l.r.emit(Event{Kind: KindStopped, Pending: pending})
+	l.r.events.close()
+	l.release()
+	return pending
+}
+
+// release stops the admin API and maintenance and closes a store Start opened.
+func (l *Listener) release() {
+	if l.stopAdm != nil {
+		l.stopAdm()
+	}
+	if l.stopMnt != nil {
+		l.stopMnt()
+	}
+	if l.ownStore {
+		_ = l.st.Close()
+	}
+}
+
+// maintain forgets expired seen ids and prunes the inbox (keep > 0) now and
+// every MaintainEvery, until the returned func is called.
+func maintain(st store.ListenStore, keep time.Duration, now func() time.Time) func() {
+	run := func() {
+		t := now()
+		_, _ = st.Sweep(t)
+		if keep > 0 {
+			_, _ = st.Prune(t.Add(-keep))
+		}
+	}
+	run()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(MaintainEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				run()
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
+}
+
+// serveAdmin lets `kwh inbox` read the store while this process holds it:
+// a loopback-only listener, separate from the one a tunnel exposes, guarded
+// by a token in a 0600 file beside the store.
+func serveAdmin(dir string, st store.ListenStore) (func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	info, err := writeAdminInfo(dir, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: AdminHandler(st, info.Token), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		removeAdminInfo(dir, info)
+		_ = srv.Close()
+	}, nil
+}
+
+// OpenInbox reads the inbox of the store in dir: through a running kwh
+// listen when there is one (it holds the store file), else the file itself.
+func OpenInbox(dir string) (store.InboxReader, error) {
+	if c := dialAdmin(dir); c != nil {
+		return c, nil
+	}
+	st, err := store.OpenListen(filepath.Join(dir, StoreFile))
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}

@@ -47,7 +47,10 @@ func TestDLQListSelectsDeadDeliveries(t *testing.T) {
 		{"since", []string{"--since", "2026-11-22T00:00:00Z"}, 0, "4713"},
 		{"status", []string{"--status", "FAILED", "--include-pending"}, 0, "4711 4713 4714 6001"},
 		{"fail if any", []string{"--fail-if-any"}, 3, "4711 4713 6001"},
-		{"fail if any, empty", []string{"--fail-if-any", "--subscription", "c0ffee"}, 0, ""},
+		{"fail if any, empty", []string{"--fail-if-any", "--subscription", "a1b2"}, 0, ""},
+		{"fail if any, empty but unconfirmed", []string{"--fail-if-any", "--subscription", "c0ffee"}, 3, ""}, // Kibo pushes nothing to these two
+
+		{"fail if any, empty but inactive", []string{"--fail-if-any", "--topic", "product.deleted", "--since", "2099-01-01T00:00:00Z"}, 3, ""},
 		{"fail if any, filtered empty", []string{"--fail-if-any", "--topic", "tenant.*"}, 0, ""},
 		{"unknown subscription", []string{"--subscription", "ffff"}, 1, ""},
 	}
@@ -61,7 +64,7 @@ func TestDLQListSelectsDeadDeliveries(t *testing.T) {
 			if got := strings.Join(strings.Fields(res.Stdout), " "); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
-			if tt.code == 3 && !strings.Contains(res.Stderr, "3 deliveries in the DLQ") {
+			if tt.code == 3 && tt.want != "" && !strings.Contains(res.Stderr, "3 deliveries in the DLQ") {
 				t.Errorf("stderr: %s", res.Stderr)
 			}
 		})
@@ -70,8 +73,15 @@ func TestDLQListSelectsDeadDeliveries(t *testing.T) {
 
 func TestDLQListEmptyOnATerminal(t *testing.T) {
 	h := apptest.New(t, apptest.Seed(t))
-	res := h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "list", "--subscription", "c0ffee", "--fail-if-any")
+	res := h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "list", "--subscription", "a1b2", "--fail-if-any")
 	if res.Code != 0 || !strings.Contains(res.Stderr, "nothing in the DLQ (1 subscription checked)") {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	// An empty DLQ is no comfort when Kibo pushes nothing at all.
+	res = h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "list", "--subscription", "c0ffee", "--fail-if-any", "--no-color")
+	if res.Code != 3 || !strings.Contains(res.Stderr, "! subscription c0ff…01 (https://crm.example.org/hooks/customers) is unconfirmed") ||
+		!strings.Contains(res.Stderr, "nothing in the DLQ, but Kibo pushes nothing to 1 of the 1 subscription checked") ||
+		!strings.Contains(res.Stderr, "1 subscription Kibo pushes nothing to") {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
 }

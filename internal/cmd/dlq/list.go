@@ -2,7 +2,9 @@ package dlq
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -49,8 +51,14 @@ attempt was not 200. A deliveryStatus kwh cannot decide is listed as
 "unknown (WORD)" and counts as failing.
 
 --include-pending adds deliveries Kibo is still retrying. --since filters on
-the last attempt. --fail-if-any exits 3 when anything dead or unknown is
-listed (for CI).`,
+the last attempt.
+
+A subscription Kibo pushes nothing to (disabled by Kibo after 24 h of failed
+deliveries, switched off, or unconfirmed: see kwh subs list) gets a warning on
+stderr with what to do, since its DLQ stays empty while events go nowhere.
+
+--fail-if-any exits 3 (for CI) when anything dead or unknown is listed, and
+when a subscription checked is one Kibo pushes nothing to.`,
 		Example: `  kwh dlq list
   kwh dlq list --subscription 3f9c…a1 --include-pending
   kwh dlq list --topic 'order.*' --since 24h -o json
@@ -102,13 +110,50 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err := p.PrintList(entries, entryTable(entries)); err != nil {
 		return err
 	}
+	silent := warnNotPushed(opts.IO.ErrOut, opts.Theme(), subs, opts.Topics)
 	if p.IsHuman() {
-		opts.footer(entries, len(subs))
+		opts.footer(entries, len(subs), silent)
 	}
-	if opts.FailIfAny && len(entries) > 0 {
-		return cmdutil.CheckFailed(fmt.Errorf("%d %s in the DLQ", len(entries), cmdutil.Plural(len(entries), "delivery", "deliveries")))
+	if opts.FailIfAny && (len(entries) > 0 || silent > 0) {
+		return cmdutil.CheckFailed(failSummary(len(entries), silent))
 	}
 	return nil
+}
+
+func failSummary(entries, silent int) error {
+	var parts []string
+	if entries > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s in the DLQ", entries, cmdutil.Plural(entries, "delivery", "deliveries")))
+	}
+	if silent > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s Kibo pushes nothing to", silent, cmdutil.Plural(silent, "subscription", "subscriptions")))
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// warnNotPushed tells, for each subscription (to the topics asked about)
+// that Kibo pushes nothing to, what state it is in and what to do; it
+// returns how many there were.
+func warnNotPushed(w io.Writer, th *ui.Theme, subs []kibo.EventSubscription, topics []string) int {
+	n := 0
+	for _, s := range subs {
+		st := s.Status()
+		if st.Pushing || (len(topics) > 0 && !subscribesToAny(s, topics)) {
+			continue
+		}
+		n++
+		fmt.Fprintln(w, th.Warning.Render(fmt.Sprintf("! subscription %s (%s) is %s: %s", output.ShortID(s.ID), s.Endpoint, st.Label, st.Advice)))
+	}
+	return n
+}
+
+func subscribesToAny(s kibo.EventSubscription, patterns []string) bool {
+	for _, t := range s.Topics {
+		if matchesAny(patterns, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // keep selects dead deliveries (and retrying ones when asked) that pass the filters.
@@ -152,7 +197,8 @@ func matchesAny(patterns []string, topic string) bool {
 
 // Subscriptions returns every subscription, or the one a user named.
 func Subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]kibo.EventSubscription, error) {
-	list, err := client.Subscriptions(ctx, kibo.ListParams{}, nil)
+	// The sites' own isActive only comes with this response group.
+	list, err := client.Subscriptions(ctx, kibo.ListParams{ResponseGroups: "SubscribingSites"}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -207,8 +253,12 @@ func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscrip
 	return entries, nil
 }
 
-func (opts *ListOptions) footer(entries []Entry, subs int) {
+func (opts *ListOptions) footer(entries []Entry, subs, silent int) {
 	th := opts.Theme()
+	if len(entries) == 0 && silent > 0 {
+		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(fmt.Sprintf("nothing in the DLQ, but Kibo pushes nothing to %d of the %d %s checked (above)", silent, subs, cmdutil.Plural(subs, "subscription", "subscriptions"))))
+		return
+	}
 	if len(entries) == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, th.Success.Render(fmt.Sprintf("✓ nothing in the DLQ (%d %s checked)", subs, cmdutil.Plural(subs, "subscription", "subscriptions"))))
 		return

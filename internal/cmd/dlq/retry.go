@@ -166,6 +166,7 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 	}
 	var items []replay.Item
 	found := map[int32]bool{}
+	defer func() { warnReplayToSilent(opts, subs, items) }()
 	for _, e := range entries {
 		pid := int32(-1)
 		if e.Delivery.ID != nil {
@@ -192,6 +193,23 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 		return nil, fmt.Errorf("no dead delivery with process id %s (see `kwh dlq list`)", strings.Join(missing, ", "))
 	}
 	return items, nil
+}
+
+// warnReplayToSilent tells, for each subscription replayed to that Kibo
+// pushes nothing to, that the replay reaches it only because kwh posts
+// directly: Kibo's own pushes stay off until it is re-enabled.
+func warnReplayToSilent(opts *RetryOptions, subs []kibo.EventSubscription, items []replay.Item) {
+	used := map[string]bool{}
+	for _, it := range items {
+		used[it.SubscriptionID] = true
+	}
+	th := opts.Theme()
+	for _, s := range subs {
+		if st := s.Status(); used[s.ID] && !st.Pushing {
+			fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(fmt.Sprintf("! subscription %s is %s: kwh posts these replays to the endpoint itself, but Kibo will not push new events there until it is re-enabled (%s)",
+				output.ShortID(s.ID), st.Label, st.Advice)))
+		}
+	}
 }
 
 func (opts *RetryOptions) confirm(items []replay.Item) error {

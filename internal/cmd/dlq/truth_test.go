@@ -72,3 +72,17 @@ func TestRetryCountsOnly200(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Replaying to a subscription Kibo pushes nothing to still posts, and says
+// that Kibo's own pushes stay off.
+func TestRetryToASilentSubscriptionSaysSo(t *testing.T) {
+	app := newEndpoint(t)
+	h := apptest.New(t, apptest.Seed(t))
+	res := h.Run("dlq", "retry", "6001", "--to", app.URL)
+	if res.Code != 0 || !strings.Contains(res.Stderr, "! subscription 77de…02 is inactive: kwh posts these replays to the endpoint itself, but Kibo will not push new events there until it is re-enabled") {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if res := h.Run("dlq", "retry", "4711", "--to", app.URL); strings.Contains(res.Stderr, "re-enabled") {
+		t.Errorf("an active subscription needs no warning: %s", res.Stderr)
+	}
+}

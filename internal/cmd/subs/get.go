@@ -2,6 +2,7 @@ package subs
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,14 +57,16 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	return opts.Printer().PrintObject(s, detailFields(s))
+	return opts.Printer().PrintObject(View{EventSubscription: s, SubscriptionStatus: s.Status()}, detailFields(s))
 }
 
 func detailFields(s kibo.EventSubscription) []output.Field {
-	return []output.Field{
+	st := s.Status()
+	fields := []output.Field{
 		{Name: "id", Value: s.ID},
 		{Name: "endpoint", Value: s.Endpoint},
 		{Name: "topics", Value: strings.Join(s.Topics, ", ")},
+		{Name: "state", Value: st.Label},
 		{Name: "active", Value: cmdutil.YesNo(s.IsActive)},
 		{Name: "confirmed", Value: cmdutil.YesNo(s.Confirmed)},
 		{Name: "no callback", Value: cmdutil.YesNo(s.NoCallback)},
@@ -74,4 +77,8 @@ func detailFields(s kibo.EventSubscription) []output.Field {
 		{Name: "created", Value: strings.TrimSpace(cmdutil.FormatTimeFull(s.CreateDate) + " " + s.CreateBy)},
 		{Name: "updated", Value: strings.TrimSpace(cmdutil.FormatTimeFull(s.UpdateDate) + " " + s.UpdateBy)},
 	}
+	if st.Advice != "" {
+		fields = slices.Insert(fields, 4, output.Field{Name: "what to do", Value: st.Advice})
+	}
+	return fields
 }

@@ -37,6 +37,19 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List push subscriptions",
+		Long: `List push subscriptions, each with one STATE:
+
+  active       Kibo pushes every event of its topics
+  no-callback  Kibo pushes, except events caused by this app's own API calls
+  inactive     the subscription is switched off: nothing is pushed
+  disabled by Kibo for tenant/site N
+               Kibo stopped pushing there after 24 h of failed deliveries;
+               fix the endpoint, then verify the event configuration in Dev Center
+  unconfirmed  the endpoint was never confirmed: nothing is pushed
+
+--active keeps the first two (Kibo pushes to them), --inactive the rest.
+-o json adds state, stateLabel, pushing, disabledTenants, disabledSites and
+advice to Kibo's own fields.`,
 		Example: `  kwh subs list
   kwh subs list --all --inactive
   kwh subs list --topic 'order.*' -o json
@@ -61,8 +74,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd.Flags().BoolVar(&opts.All, "all", false, "fetch every subscription, not just the first --limit")
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", defaultLimit, "how many subscriptions to show at most")
 	cmd.Flags().StringSliceVar(&opts.Topics, "topic", nil, "only subscriptions to this topic or glob (repeatable)")
-	cmd.Flags().BoolVar(&opts.Active, "active", false, "only active subscriptions")
-	cmd.Flags().BoolVar(&opts.Inactive, "inactive", false, "only inactive subscriptions (Kibo disabled them, or their owner did)")
+	cmd.Flags().BoolVar(&opts.Active, "active", false, "only subscriptions Kibo pushes to (active, no-callback)")
+	cmd.Flags().BoolVar(&opts.Inactive, "inactive", false, "only subscriptions Kibo pushes nothing to (inactive, disabled by Kibo, unconfirmed)")
 	return cmd
 }
 
@@ -79,7 +92,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	params := kibo.ListParams{Limit: opts.Limit}
+	// The sites' own isActive only comes with this response group.
+	params := kibo.ListParams{Limit: opts.Limit, ResponseGroups: "SubscribingSites"}
 	if opts.All {
 		params.Limit = 0
 	}
@@ -88,7 +102,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	p := opts.Printer()
-	if err := p.PrintList(list.Items, subscriptionTable(list.Items)); err != nil {
+	if err := p.PrintList(Views(list.Items), subscriptionTable(list.Items)); err != nil {
 		return err
 	}
 	if p.IsHuman() {
@@ -103,8 +117,8 @@ func (opts *ListOptions) keep() func(kibo.EventSubscription) bool {
 		return nil
 	}
 	return func(s kibo.EventSubscription) bool {
-		active := s.IsActive != nil && *s.IsActive
-		if (opts.Active && !active) || (opts.Inactive && active) {
+		pushing := s.Status().Pushing
+		if (opts.Active && !pushing) || (opts.Inactive && pushing) {
 			return false
 		}
 		return len(opts.Topics) == 0 || subscribesTo(s, opts.Topics)
@@ -134,12 +148,39 @@ func (opts *ListOptions) footer(shown, total int) {
 	}
 }
 
+// View is the JSON form of a subscription: Kibo's fields and kwh's reading
+// of its state.
+type View struct {
+	kibo.EventSubscription
+	kibo.SubscriptionStatus
+}
+
+// Views reads the state of each subscription.
+func Views(subs []kibo.EventSubscription) []View {
+	out := make([]View, len(subs))
+	for i, s := range subs {
+		out[i] = View{EventSubscription: s, SubscriptionStatus: s.Status()}
+	}
+	return out
+}
+
+func styleSubState(t *ui.Theme, v string) string {
+	switch {
+	case v == string(kibo.SubActive):
+		return t.Success.Render(v)
+	case v == string(kibo.SubNoCallback):
+		return t.Warning.Render(v)
+	}
+	return t.Error.Render(v)
+}
+
 var columns = []output.Column{
 	{Header: "id", Short: true},
 	{Header: "endpoint", Style: cmdutil.StyleAccent},
 	{Header: "topics", Max: 48},
-	{Header: "active", Style: cmdutil.StyleYesNo},
-	{Header: "confirmed", Style: cmdutil.StyleYesNo},
+	{Header: "state", Style: styleSubState},
+	{Header: "active", Wide: true, Style: cmdutil.StyleYesNo},
+	{Header: "confirmed", Wide: true, Style: cmdutil.StyleYesNo},
 	{Header: "no callback", Wide: true, Style: cmdutil.StyleYesNo},
 	{Header: "tenants", Wide: true},
 	{Header: "app", Wide: true},
@@ -154,7 +195,7 @@ func subscriptionTable(subs []kibo.EventSubscription) output.Table {
 			updated = s.CreateDate
 		}
 		t.Rows = append(t.Rows, []string{
-			s.ID, s.Endpoint, strings.Join(s.Topics, ", "),
+			s.ID, s.Endpoint, strings.Join(s.Topics, ", "), s.Status().Label,
 			cmdutil.YesNo(s.IsActive), cmdutil.YesNo(s.Confirmed), cmdutil.YesNo(s.NoCallback),
 			tenantsCell(s.SubscribingTenants), s.AppID, cmdutil.FormatTime(updated),
 		})

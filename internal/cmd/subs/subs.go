@@ -16,8 +16,9 @@ func NewCmdSubs(f *cmdutil.Factory) *cobra.Command {
 		Long: `Push subscriptions tell Kibo where to POST events of which topics.
 
 Kibo's API can only read subscriptions: create, change and re-enable them in
-Dev Center. A subscription Kibo deactivated after repeated endpoint downtime
-shows as inactive here.`,
+Dev Center. A subscription Kibo disabled after 24 hours of failed deliveries
+shows as "disabled by Kibo for tenant N" (or site N): Kibo pushes nothing there
+until its owner verifies the event configuration in Dev Center.`,
 	}
 	cmd.AddCommand(NewCmdList(f, nil), NewCmdGet(f, nil))
 	return cmdutil.Noun(cmd)

@@ -71,3 +71,37 @@ func TestSubsGet(t *testing.T) {
 		})
 	}
 }
+
+// One STATE per subscription, from the subscription's, its tenants' and its
+// sites' isActive, and --active/--inactive filter on it.
+func TestSubsListState(t *testing.T) {
+	seed := apptest.Seed(t)
+	// 3f9c: Kibo disabled it for the tenant; a1b2: for its site.
+	seed.Subscriptions[0]["subscribingTenants"].([]any)[0].(map[string]any)["isActive"] = false
+	seed.Subscriptions[2]["subscribingTenants"].([]any)[0].(map[string]any)["subscribingSites"].([]any)[0].(map[string]any)["isActive"] = false
+	seed.Subscriptions[3]["confirmed"] = true
+	seed.Subscriptions[3]["noCallback"] = true
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1 disabled disabled by Kibo for tenant 12345 false\n" +
+			"77de0c4a91b24f6e8d3a5c7b9e1f2a02 inactive inactive false\n" +
+			"a1b2c3d4e5f60718293a4b5c6d7e8f90 disabled disabled by Kibo for site 23456 false\n" +
+			"c0ffee00c0ffee00c0ffee00c0ffee01 no-callback no-callback true\n"},
+		{[]string{"--active"}, "c0ffee00c0ffee00c0ffee00c0ffee01 no-callback no-callback true\n"},
+		{[]string{"--inactive", "--topic", "order.*"}, "3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1 disabled disabled by Kibo for tenant 12345 false\n"},
+	}
+	for _, tt := range tests {
+		h := apptest.New(t, seed)
+		res := h.Run(append([]string{"subs", "list", "-o", "json", "--jq", `.[] | "\(.id) \(.state) \(.stateLabel) \(.pushing)"`}, tt.args...)...)
+		if res.Code != 0 || res.Stdout != tt.want {
+			t.Errorf("%v: exit %d\n%s\nwant\n%s%s", tt.args, res.Code, res.Stdout, tt.want, res.Stderr)
+		}
+	}
+	h := apptest.New(t, seed)
+	res := h.Run("subs", "get", "3f9c")
+	if !strings.Contains(res.Stdout, "state\tdisabled by Kibo for tenant 12345\n") || !strings.Contains(res.Stdout, "verify the event configuration in Dev Center") {
+		t.Errorf("subs get: %s", res.Stdout)
+	}
+}

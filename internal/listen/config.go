@@ -43,6 +43,14 @@ type Config struct {
 	ForwardTimeout time.Duration
 	// MaxAttempts stops retrying a forward after this many tries; 0 never stops.
 	MaxAttempts int
+	// MinBodyRate (bytes/s) applies to a request body after BodyGrace; a
+	// request must be read within RequestTimeout (bounds.go). Negative
+	// MinBodyRate disables the rate check.
+	MinBodyRate    int
+	BodyGrace      time.Duration
+	RequestTimeout time.Duration
+	// MaxConns caps open connections; 0 derives it from the descriptor limit.
+	MaxConns int
 	// ShutdownGrace bounds how long in-flight forwards may finish at shutdown.
 	ShutdownGrace time.Duration
 
@@ -79,6 +87,18 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ForwardTimeout <= 0 {
 		c.ForwardTimeout = DefaultForwardTimeout
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = DefaultMinBodyRate
+	}
+	if c.BodyGrace <= 0 {
+		c.BodyGrace = DefaultBodyGrace
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = connCap(fdLimit())
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = DefaultShutdownGrace

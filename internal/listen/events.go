@@ -8,6 +8,7 @@
 package listen
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -25,6 +26,9 @@ const (
 	KindRetrying  Kind = "retrying"
 	KindFailed    Kind = "failed"
 	KindStopped   Kind = "stopped"
+	// KindDropped stands for events the display lost because it was not read
+	// fast enough (Dropped says how many); storing and forwarding went on.
+	KindDropped Kind = "dropped"
 )
 
 // Event is one thing the receiver did, in the shape -o ndjson prints.
@@ -44,6 +48,7 @@ type Event struct {
 	RetryInMs  int64     `json:"retryInMs,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
 	Pending    int       `json:"pending,omitempty"`
+	Dropped    int       `json:"dropped,omitempty"`
 	// Set on ready.
 	URL     string   `json:"url,omitempty"`
 	Targets []string `json:"targets,omitempty"`
@@ -51,18 +56,26 @@ type Event struct {
 	Sync    bool     `json:"sync,omitempty"`
 }
 
-// eventQueue is an unbounded FIFO in front of the events channel, so that
-// neither a request nor a forward ever waits for the presentation.
+// maxQueuedEvents bounds what waits for a slow reader of Events (a stdout
+// pipe nobody reads): beyond it events are counted, not kept.
+const maxQueuedEvents = 4096
+
+// eventQueue is a bounded FIFO in front of the events channel, so that
+// neither a request nor a forward ever waits for the presentation. When the
+// reader falls behind, the excess is dropped and reported as one dropped
+// event; ready and stopped are always kept.
 type eventQueue struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	items  []Event
-	closed bool
-	out    chan Event
+	mu      sync.Mutex
+	cond    *sync.Cond
+	items   []Event
+	dropped int
+	closed  bool
+	out     chan Event
+	now     func() time.Time
 }
 
-func newEventQueue() *eventQueue {
-	q := &eventQueue{out: make(chan Event, 256)}
+func newEventQueue(now func() time.Time) *eventQueue {
+	q := &eventQueue{out: make(chan Event, 256), now: now}
 	q.cond = sync.NewCond(&q.mu)
 	go q.pump()
 	return q
@@ -70,27 +83,44 @@ func newEventQueue() *eventQueue {
 
 func (q *eventQueue) push(e Event) {
 	q.mu.Lock()
-	if !q.closed {
-		q.items = append(q.items, e)
-		q.cond.Signal()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
 	}
-	q.mu.Unlock()
+	if len(q.items) >= maxQueuedEvents && e.Kind != KindReady && e.Kind != KindStopped {
+		q.dropped++
+		return
+	}
+	q.items = append(q.items, e)
+	q.cond.Signal()
+}
+
+// take waits for what is queued, with a dropped event first when some were
+// lost since the last take. It reports false once closed and empty.
+func (q *eventQueue) take() ([]Event, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 && q.dropped == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	batch := q.items
+	q.items = nil
+	if q.dropped > 0 {
+		note := Event{Kind: KindDropped, Time: q.now(), Dropped: q.dropped,
+			Reason: fmt.Sprintf("%d events not shown: the output was not read fast enough (all were stored and forwarded)", q.dropped)}
+		batch = append([]Event{note}, batch...)
+		q.dropped = 0
+	}
+	return batch, len(batch) > 0 || !q.closed
 }
 
 func (q *eventQueue) pump() {
 	defer close(q.out)
 	for {
-		q.mu.Lock()
-		for len(q.items) == 0 && !q.closed {
-			q.cond.Wait()
-		}
-		if len(q.items) == 0 && q.closed {
-			q.mu.Unlock()
+		batch, ok := q.take()
+		if !ok {
 			return
 		}
-		batch := q.items
-		q.items = nil
-		q.mu.Unlock()
 		for _, e := range batch {
 			q.out <- e
 		}

@@ -86,7 +86,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 	if ln != nil {
 		url = "http://" + ln.Addr().String()
 		l.srv, l.srvErr = l.r.server(), make(chan error, 1)
-		go func() { l.srvErr <- l.srv.Serve(ln) }()
+		go func() { l.srvErr <- l.srv.Serve(newLimitListener(ln, l.r.cfg.MaxConns)) }()
 		l.r.ready.Store(true)
 	}
 	l.r.emitReady(url, resumed)

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/webhook"
@@ -29,7 +28,7 @@ func New(cfg Config) (*Receiver, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	r := &Receiver{cfg: cfg, events: newEventQueue()}
+	r := &Receiver{cfg: cfg, events: newEventQueue(cfg.Now)}
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	return r, nil
 }
@@ -44,9 +43,10 @@ func (r *Receiver) emit(e Event) {
 	r.events.push(e)
 }
 
-// server is the HTTP server Kibo's pushes reach.
+// server is the HTTP server Kibo's pushes reach: every request is bounded
+// as a whole (bounds.go).
 func (r *Receiver) server() *http.Server {
-	return &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	return &http.Server{Handler: r, ReadHeaderTimeout: headerTimeout, ReadTimeout: r.cfg.RequestTimeout, IdleTimeout: idleTimeout}
 }
 
 // emitReady reports the receiver's public URL ("" without HTTP) and how
@@ -80,11 +80,16 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	remote := clientAddr(req)
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.cfg.MaxBody))
+	body, err := r.readBody(w, req)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			r.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", r.cfg.MaxBody), remote, "")
+			return
+		}
+		if errors.Is(err, errSlowBody) {
+			w.Header().Set("Connection", "close")
+			r.reject(w, http.StatusRequestTimeout, fmt.Sprintf("%v: under %d bytes/s after %s, or not complete within %s", err, r.cfg.MinBodyRate, r.cfg.BodyGrace, r.cfg.RequestTimeout), remote, "")
 			return
 		}
 		r.reject(w, http.StatusBadRequest, "reading the body: "+err.Error(), remote, "")

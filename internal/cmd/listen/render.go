@@ -126,6 +126,8 @@ func (l lines) styled(e listen.Event) error {
 		_, err = fmt.Fprintf(w, "%s  → %s  retry %d in %s  %s\n", ts, out.Error.Render(e.Reason), e.Attempt+1, fmtMs(e.RetryInMs), out.Muted.Render(fmt.Sprintf("(%d waiting) %s", e.Pending, e.Target)))
 	case listen.KindFailed:
 		_, err = fmt.Fprintf(w, "%s  → %s  %s\n", ts, out.Error.Render("failed"), e.Reason)
+	case listen.KindDropped:
+		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindStopped:
 		msg := "Stopped."
 		if e.Pending > 0 {

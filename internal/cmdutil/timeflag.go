@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,8 @@ func parseDuration(v string) (time.Duration, error) {
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(v, suffix); ok {
 			f, err := strconv.ParseFloat(n, 64)
-			if err != nil || f < 0 {
+			// !(f >= 0) also refuses NaN; the bound keeps the product an int64.
+			if err != nil || !(f >= 0) || f*float64(unit) > math.MaxInt64/2 {
 				return 0, fmt.Errorf("bad duration")
 			}
 			return time.Duration(f * float64(unit)), nil

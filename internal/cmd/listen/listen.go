@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -195,6 +196,9 @@ func parseSize(s string) (int64, error) {
 	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("want a size such as 1MiB or 512KiB")
+	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%s is more than any body could be", s)
 	}
 	return n * mult, nil
 }

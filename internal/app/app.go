@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -80,6 +82,7 @@ func ExitCode(ctx context.Context, err error) int {
 	var exitErr *cmdutil.ExitError
 	var flagErr *cmdutil.FlagError
 	var noCreds *cmdutil.NoCredentialsError
+	var noProfile *cmdutil.UnknownProfileError
 	switch {
 	case err == nil:
 		return cmdutil.ExitOK
@@ -87,7 +90,7 @@ func ExitCode(ctx context.Context, err error) int {
 		return exitErr.Code
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return cmdutil.ExitInterrupted
-	case errors.As(err, &flagErr) || isCobraUsage(err):
+	case errors.As(err, &flagErr) || errors.As(err, &noProfile) || isCobraUsage(err):
 		return cmdutil.ExitUsage
 	case errors.As(err, &noCreds) || kibo.IsAuth(err):
 		return cmdutil.ExitAuth
@@ -117,13 +120,51 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 		return
 	}
 	fmt.Fprintln(w, th.Error.Render("error: ")+err.Error())
-	var noCreds *cmdutil.NoCredentialsError
-	switch {
-	case errors.As(err, &noCreds):
-		fmt.Fprintln(w, th.Muted.Render(noCreds.Hint()))
-	case code == cmdutil.ExitAuth:
-		fmt.Fprintln(w, th.Muted.Render("Check the client id and shared secret in Dev Center, then run `kwh auth login` (or set KIBO_CLIENT_ID and KIBO_SHARED_SECRET)."))
-	case code == cmdutil.ExitUsage && cmd != nil:
+	if hint := hintFor(f, err, code); hint != "" {
+		fmt.Fprintln(w, th.Muted.Render(hint))
+		return
+	}
+	if code == cmdutil.ExitUsage && cmd != nil {
 		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())))
 	}
+}
+
+// hintFor is what to try next for the errors whose cause kwh knows.
+func hintFor(f *cmdutil.Factory, err error, code int) string {
+	var noCreds *cmdutil.NoCredentialsError
+	var noProfile *cmdutil.UnknownProfileError
+	var down *kibo.UnreachableError
+	switch {
+	case errors.As(err, &noCreds):
+		return noCreds.Hint()
+	case errors.As(err, &noProfile):
+		return noProfile.Hint()
+	case errors.As(err, &down):
+		return unreachableHint(down)
+	case code == cmdutil.ExitAuth:
+		name, _ := f.ProfileName()
+		return "Kibo refused the credentials: check the client id and shared secret in Dev Center, then run `" +
+			cmdutil.LoginCommand(name) + "` (or set KIBO_CLIENT_ID and KIBO_SHARED_SECRET)."
+	}
+	return ""
+}
+
+func unreachableHint(e *kibo.UnreachableError) string {
+	setting := "--auth-host (KIBO_AUTH_HOST)"
+	if e.Role == kibo.RoleAPI {
+		setting = "--api-host (KIBO_API_HOST)"
+	}
+	hint := "Is the host up and the address right? It is set by " + setting + "."
+	if u, err := url.Parse(e.Host); err == nil && isLoopback(u.Hostname()) {
+		hint = "Is `kwh emulator` running at " + e.Host + "? Start it, or point kwh elsewhere with " + setting + "."
+	}
+	return hint
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -64,7 +64,12 @@ type Harness struct {
 	// command. Unset, the first pause stops it.
 	OnPause func(n int, d time.Duration) error
 	pauses  int
+	srv     *httptest.Server
 }
+
+// StopEmulator shuts the emulator down, as a user stopping `kwh emulator`
+// would: its address then refuses connections.
+func (h *Harness) StopEmulator() { h.srv.Close() }
 
 // New starts an emulator with seed and an environment whose KIBO_* variables
 // point kwh at it (auth host only: the API host is looked up from the tenant).
@@ -81,7 +86,7 @@ func New(t testing.TB, seed emulator.Seed) *Harness {
 		}
 	})
 	home := t.TempDir()
-	h := &Harness{T: t, Emu: emu, URL: srv.URL, Home: home, Env: map[string]string{
+	h := &Harness{T: t, Emu: emu, URL: srv.URL, Home: home, srv: srv, Env: map[string]string{
 		"HOME":               home,
 		"XDG_CONFIG_HOME":    filepath.Join(home, "config"),
 		"XDG_CACHE_HOME":     filepath.Join(home, "cache"),

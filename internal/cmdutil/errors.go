@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -60,7 +61,35 @@ func (e *NoCredentialsError) Error() string {
 
 // Hint tells the user the two ways to provide credentials.
 func (e *NoCredentialsError) Hint() string {
-	return "Run `kwh auth login`, or set KIBO_CLIENT_ID, KIBO_SHARED_SECRET and KIBO_TENANT (see `kwh help environment`)."
+	return "Run `" + LoginCommand(e.Profile) + "`, or set KIBO_CLIENT_ID, KIBO_SHARED_SECRET and KIBO_TENANT (see `kwh help environment`)."
+}
+
+// LoginCommand is the command that stores a profile's credentials.
+func LoginCommand(profile string) string {
+	if profile == "" || profile == "default" {
+		return "kwh auth login"
+	}
+	return "kwh auth login -p " + profile
+}
+
+// UnknownProfileError is a profile named with -p or KWH_PROFILE that the
+// config file does not have: a usage error (exit 2), most often a typo.
+type UnknownProfileError struct {
+	Name  string
+	Path  string
+	Known []string
+}
+
+func (e *UnknownProfileError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("no profile %q: %s has no profiles", e.Name, e.Path)
+	}
+	return fmt.Sprintf("no profile %q in %s; profiles: %s", e.Name, e.Path, strings.Join(e.Known, ", "))
+}
+
+// Hint says how to create the profile.
+func (e *UnknownProfileError) Hint() string {
+	return "Create it with `" + LoginCommand(e.Name) + "` (or `kwh emulator --write-profile " + e.Name + "`), or pick one with -p."
 }
 
 // ExactArgs is cobra.ExactArgs with a usage error and a friendlier message.

@@ -77,30 +77,61 @@ func (f *Factory) Config() (*config.File, error) {
 
 // ProfileName is the profile in use: -p, KWH_PROFILE, the file's current one.
 func (f *Factory) ProfileName() (string, error) {
-	if f.Flags.Profile != "" {
-		return f.Flags.Profile, nil
-	}
-	if p := f.Getenv("KWH_PROFILE"); p != "" {
-		return p, nil
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return "", err
-	}
-	return cfg.Current(), nil
+	name, _, err := f.profileName()
+	return name, err
 }
 
-// Profile resolves the settings in use (flag > env > file > default).
+// ProfileSourceKey is the config.Profile.Sources key saying where the
+// profile's name came from.
+const ProfileSourceKey = "profile"
+
+func (f *Factory) profileName() (name, source string, err error) {
+	if f.Flags.Profile != "" {
+		return f.Flags.Profile, "flag --profile", nil
+	}
+	if p := f.Getenv("KWH_PROFILE"); p != "" {
+		return p, "env KWH_PROFILE", nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return "", "", err
+	}
+	if cfg.Current() != config.DefaultProfile || cfg.Has(config.DefaultProfile) {
+		return cfg.Current(), "current in file", nil
+	}
+	return cfg.Current(), "default", nil
+}
+
+// Profile resolves the settings in use (flag > env > file > default). A
+// profile named with -p or KWH_PROFILE must exist (a typo is a usage error);
+// the default one may live in the environment alone.
 func (f *Factory) Profile() (config.Profile, error) {
+	return f.resolveProfile(true)
+}
+
+// NewProfile resolves like Profile but lets the named profile not exist yet:
+// for commands that create it (auth login).
+func (f *Factory) NewProfile() (config.Profile, error) {
+	return f.resolveProfile(false)
+}
+
+func (f *Factory) resolveProfile(mustExist bool) (config.Profile, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return config.Profile{}, err
 	}
-	name, err := f.ProfileName()
+	name, source, err := f.profileName()
 	if err != nil {
 		return config.Profile{}, err
 	}
-	return cfg.Resolve(name, f.FlagSet, f.Getenv)
+	if mustExist && name != config.DefaultProfile && !cfg.Has(name) {
+		return config.Profile{}, &UnknownProfileError{Name: name, Path: cfg.Path(), Known: cfg.Profiles()}
+	}
+	p, err := cfg.Resolve(name, f.FlagSet, f.Getenv)
+	if err == nil {
+		p.Sources[ProfileSourceKey] = source
+	}
+	return p, err
 }
 
 // Client builds a Kibo client for the resolved profile.
@@ -147,7 +178,7 @@ func (f *Factory) reportRetry(r kibo.RetryInfo) {
 	if r.Status != 0 {
 		what = "HTTP " + strconv.Itoa(r.Status)
 	} else if r.Err != nil {
-		what = r.Err.Error()
+		what = kibo.DescribeNetError(r.Err)
 	}
 	f.IOStreams.ErrOut.Write([]byte(th.Warning.Render("! Kibo: "+what+"; retrying in "+r.Wait.Round(10*time.Millisecond).String()) + "\n"))
 }

@@ -78,10 +78,10 @@ func New(o Options) (*Client, error) {
 	}
 	retrying := &retryTransport{base: base, maxAttempts: o.MaxAttempts, timeout: o.Timeout, sleep: o.Sleep, notify: o.OnRetry}
 	c.plain = &http.Client{Transport: retrying}
-	fetch := &tokenFetcher{url: authBase.String() + OAuthPath, clientID: o.ClientID, secret: o.SharedSecret, http: c.plain, now: o.Now}
+	fetch := &tokenFetcher{url: authBase.String() + OAuthPath, host: authBase, clientID: o.ClientID, secret: o.SharedSecret, http: c.plain, timeout: o.Timeout, now: o.Now}
 	c.tokens = newTokenManager(&diskSource{path: c.tokenPath(), fetch: fetch, now: o.Now})
 	c.api = &http.Client{Transport: &reauthTransport{
-		next:   &oauth2.Transport{Source: c.tokens, Base: retrying},
+		next:   &bearerTransport{next: retrying, tokens: c.tokens},
 		tokens: c.tokens,
 	}}
 	return c, nil
@@ -145,7 +145,20 @@ func BaseURL(host string) (*url.URL, error) {
 
 // Token returns a valid access token, fetching one if the cache has none.
 func (c *Client) Token(ctx context.Context) (*oauth2.Token, error) {
-	return c.tokens.Token()
+	return c.tokens.Token(ctx)
+}
+
+// CheckCredentials asks the auth host for a new token with the client
+// credentials, whatever the cache holds, and keeps it: a cached token proves
+// nothing about the secret in use now or whether the auth host is up.
+func (c *Client) CheckCredentials(ctx context.Context) (*oauth2.Token, error) {
+	f := c.tokens.disk.fetch
+	tok, err := f.request(ctx, OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "client_credentials"})
+	if err != nil {
+		return nil, err
+	}
+	c.tokens.replace(tok)
+	return tok, nil
 }
 
 // CachedToken returns the token on disk without fetching, or nil.
@@ -163,10 +176,11 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 	if err != nil {
 		return err
 	}
-	return c.getURL(ctx, base+"/api"+path, q, out)
+	return c.getURL(ctx, RoleAPI, base+"/api"+path, q, out)
 }
 
-func (c *Client) getURL(ctx context.Context, u string, q url.Values, out any) error {
+// getURL GETs u on the host of role (RoleAuth or RoleAPI).
+func (c *Client) getURL(ctx context.Context, role, u string, q url.Values, out any) error {
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -183,10 +197,7 @@ func (c *Client) getURL(ctx context.Context, u string, q url.Values, out any) er
 	}
 	resp, err := c.api.Do(req)
 	if err != nil {
-		if ae, ok := errors.AsType[*AuthError](err); ok {
-			return ae
-		}
-		return err
+		return transportError(ctx, role, req.URL, err, c.opts.Timeout)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -196,6 +207,24 @@ func (c *Client) getURL(ctx context.Context, u string, q url.Values, out any) er
 		return fmt.Errorf("decoding the answer to GET %s: %w", req.URL.Path, err)
 	}
 	return nil
+}
+
+// transportError classifies a call that got no HTTP answer: Ctrl-C, a refused
+// token, Kibo in trouble, or a host that could not be reached.
+func transportError(ctx context.Context, role string, u *url.URL, err error, timeout time.Duration) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if ae, ok := errors.AsType[*AuthError](err); ok {
+		return ae
+	}
+	if ae, ok := errors.AsType[*APIError](err); ok {
+		return ae
+	}
+	if ue, ok := errors.AsType[*UnreachableError](err); ok {
+		return ue
+	}
+	return unreachable(role, u, err, timeout)
 }
 
 // APIHost returns the base URL Event calls go to, resolving it once.

@@ -1,12 +1,16 @@
 package kibo
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -81,8 +85,8 @@ func apiErrorFrom(resp *http.Response) *APIError {
 	return e
 }
 
-// AuthError means kwh could not get or use a token: wrong credentials, an
-// unreachable auth host, or a token Kibo keeps refusing.
+// AuthError means Kibo answered and refused: wrong credentials, or a token
+// Kibo keeps refusing. A host that never answered is an UnreachableError.
 type AuthError struct{ Err error }
 
 func (e *AuthError) Error() string { return "authentication failed: " + e.Err.Error() }
@@ -96,4 +100,51 @@ func IsAuth(err error) bool {
 	}
 	var api *APIError
 	return errors.As(err, &api) && api.StatusCode == http.StatusUnauthorized
+}
+
+// Host roles an UnreachableError names, so a caller can point at the setting
+// that chooses the host.
+const (
+	RoleAuth = "auth" // the auth (home) host: tokens and tenant lookup
+	RoleAPI  = "API"  // the tenant's API host: the Event calls
+)
+
+// UnreachableError means a Kibo host gave no answer at all (refused, no such
+// host, TLS failure, timed out): the credentials were never judged.
+type UnreachableError struct {
+	Role string // RoleAuth or RoleAPI
+	Host string // scheme://host[:port], never a path or query
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("could not reach Kibo's %s host %s: %v", e.Role, e.Host, e.Err)
+}
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// unreachable classifies a transport error (no HTTP answer) of a request to u.
+func unreachable(role string, u *url.URL, err error, timeout time.Duration) *UnreachableError {
+	if ue, ok := errors.AsType[*UnreachableError](err); ok {
+		return ue
+	}
+	err = unwrapURLError(err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("no answer within %s (--timeout)", timeout)
+	}
+	return &UnreachableError{Role: role, Host: u.Scheme + "://" + u.Host, Err: errors.New(DescribeNetError(err))}
+}
+
+// DescribeNetError says in a few words why a connection failed, without Go's
+// "dial tcp 127.0.0.1:5050: connect:" preamble.
+func DescribeNetError(err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return "no such host " + dnsErr.Name
+	}
+	return unwrapURLError(err).Error()
 }

@@ -22,7 +22,7 @@ type cachedTenant struct {
 // GetTenant fetches GET /api/platform/tenants/{id} from the auth host.
 func (c *Client) GetTenant(ctx context.Context) (*Tenant, error) {
 	var t Tenant
-	if err := c.getURL(ctx, c.authBase.String()+TenantPath+c.opts.Tenant, nil, &t); err != nil {
+	if err := c.getURL(ctx, RoleAuth, c.authBase.String()+TenantPath+c.opts.Tenant, nil, &t); err != nil {
 		return nil, err
 	}
 	return &t, nil

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,9 +29,11 @@ const OAuthPath = "/api/platform/applications/authtickets/oauth"
 // using the refresh token when it has one and the client credentials otherwise.
 type tokenFetcher struct {
 	url      string
+	host     *url.URL
 	clientID string
 	secret   string
 	http     *http.Client
+	timeout  time.Duration
 	now      func() time.Time
 
 	mu      sync.Mutex
@@ -43,25 +46,30 @@ func (f *tokenFetcher) setRefresh(rt string) {
 	f.mu.Unlock()
 }
 
-func (f *tokenFetcher) Token() (*oauth2.Token, error) {
+// Token fetches a token under ctx, so Ctrl-C ends a token request at once.
+func (f *tokenFetcher) Token(ctx context.Context) (*oauth2.Token, error) {
 	f.mu.Lock()
 	rt := f.refresh
 	f.mu.Unlock()
 	if rt != "" {
-		if tok, err := f.request(OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "refresh_token", RefreshToken: rt}); err == nil {
-			return tok, nil
+		tok, err := f.request(ctx, OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "refresh_token", RefreshToken: rt})
+		if err == nil || ctx.Err() != nil {
+			return tok, err
+		}
+		if _, down := errors.AsType[*UnreachableError](err); down {
+			return nil, err
 		}
 		// A refused refresh token is not fatal: the credentials can still get a new one.
 	}
-	return f.request(OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "client_credentials"})
+	return f.request(ctx, OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "client_credentials"})
 }
 
-func (f *tokenFetcher) request(body OAuthRequest) (*oauth2.Token, error) {
+func (f *tokenFetcher) request(ctx context.Context, body OAuthRequest) (*oauth2.Token, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, f.url, bytes.NewReader(raw))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url, bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
@@ -69,15 +77,22 @@ func (f *tokenFetcher) request(body OAuthRequest) (*oauth2.Token, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.http.Do(req)
 	if err != nil {
-		return nil, &AuthError{Err: fmt.Errorf("requesting a token from %s: %w", f.url, unwrapURLError(err))}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, unreachable(RoleAuth, f.host, err, f.timeout)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, &AuthError{Err: apiErrorFrom(resp)}
+		apiErr := apiErrorFrom(resp)
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+			return nil, apiErr // Kibo is in trouble; it has not judged the credentials
+		}
+		return nil, &AuthError{Err: apiErr}
 	}
 	var out OAuthResponse
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.AccessToken == "" {
-		return nil, &AuthError{Err: fmt.Errorf("token response from %s has no access_token", f.url)}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil || out.AccessToken == "" {
+		return nil, fmt.Errorf("token response from %s has no access_token", f.url)
 	}
 	tok := &oauth2.Token{AccessToken: out.AccessToken, TokenType: "Bearer", RefreshToken: out.RefreshToken}
 	if out.ExpiresIn > 0 {
@@ -110,19 +125,25 @@ type diskSource struct {
 	now   func() time.Time
 }
 
-func (d *diskSource) Token() (*oauth2.Token, error) {
+func (d *diskSource) Token(ctx context.Context) (*oauth2.Token, error) {
 	if cached := d.load(); cached != nil {
-		if cached.Expiry.IsZero() || cached.Expiry.After(d.now().Add(earlyExpiry)) {
+		if d.fresh(cached) {
 			return cached, nil
 		}
 		d.fetch.setRefresh(cached.RefreshToken)
 	}
-	tok, err := d.fetch.Token()
+	tok, err := d.fetch.Token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	d.save(tok)
 	return tok, nil
+}
+
+// fresh reports whether a token can still be used: it has no expiry or more
+// than earlyExpiry left.
+func (d *diskSource) fresh(tok *oauth2.Token) bool {
+	return tok.Expiry.IsZero() || tok.Expiry.After(d.now().Add(earlyExpiry))
 }
 
 func (d *diskSource) load() *oauth2.Token {
@@ -159,23 +180,38 @@ func (d *diskSource) remove() error {
 	return nil
 }
 
-// tokenManager is the oauth2.TokenSource the API transport uses: an in-memory
-// ReuseTokenSource over the disk cache, which a 401 can invalidate.
+// tokenManager keeps the token in memory over the disk cache, which a 401 can
+// invalidate. It is not an oauth2.TokenSource because that interface has no
+// context: a token request must end when the command's context does.
 type tokenManager struct {
 	disk *diskSource
 	mu   sync.Mutex
-	src  oauth2.TokenSource
+	tok  *oauth2.Token
 }
 
-func newTokenManager(disk *diskSource) *tokenManager {
-	return &tokenManager{disk: disk, src: oauth2.ReuseTokenSourceWithExpiry(nil, disk, earlyExpiry)}
-}
+func newTokenManager(disk *diskSource) *tokenManager { return &tokenManager{disk: disk} }
 
-func (m *tokenManager) Token() (*oauth2.Token, error) {
+// Token returns the token in memory while fresh, else the disk cache's or a new one.
+func (m *tokenManager) Token(ctx context.Context) (*oauth2.Token, error) {
 	m.mu.Lock()
-	src := m.src
-	m.mu.Unlock()
-	return src.Token()
+	defer m.mu.Unlock()
+	if m.tok != nil && m.disk.fresh(m.tok) {
+		return m.tok, nil
+	}
+	tok, err := m.disk.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.tok = tok
+	return tok, nil
+}
+
+// replace makes tok the token in memory and on disk.
+func (m *tokenManager) replace(tok *oauth2.Token) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tok = tok
+	m.disk.save(tok)
 }
 
 // Invalidate forgets the current token everywhere, so the next call
@@ -184,8 +220,27 @@ func (m *tokenManager) Invalidate() {
 	_ = m.disk.remove()
 	m.disk.fetch.setRefresh("")
 	m.mu.Lock()
-	m.src = oauth2.ReuseTokenSourceWithExpiry(nil, m.disk, earlyExpiry)
+	m.tok = nil
 	m.mu.Unlock()
+}
+
+// bearerTransport adds the token, fetched under the request's context.
+type bearerTransport struct {
+	next   http.RoundTripper
+	tokens *tokenManager
+}
+
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.tokens.Token(req.Context())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return t.next.RoundTrip(r)
 }
 
 // reauthTransport retries a request exactly once, with a fresh token, when

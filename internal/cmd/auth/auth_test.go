@@ -49,15 +49,16 @@ func TestStatusTokenLogout(t *testing.T) {
 	if strings.Contains(status.Stdout, strings.TrimSpace(tok.Stdout)) || strings.Contains(status.Stdout, apptest.SharedSecret) {
 		t.Fatal("status printed a secret")
 	}
-	if h.Emu.TokenRequests() != 1 {
-		t.Fatalf("token requests = %d, want 1", h.Emu.TokenRequests())
+	// status asks the auth host each time; token reuses what status got.
+	if h.Emu.TokenRequests() != 2 {
+		t.Fatalf("token requests = %d, want 2", h.Emu.TokenRequests())
 	}
 	if res := h.Run("auth", "logout"); res.Code != 0 {
 		t.Fatalf("logout: %s", res.Stderr)
 	}
 	h.Run("auth", "token")
-	if h.Emu.TokenRequests() != 2 {
-		t.Fatalf("after logout, token requests = %d, want 2", h.Emu.TokenRequests())
+	if h.Emu.TokenRequests() != 3 {
+		t.Fatalf("after logout, token requests = %d, want 3", h.Emu.TokenRequests())
 	}
 	h.Env["KIBO_SHARED_SECRET"] = strings.Repeat("1", 32)
 	h.Run("auth", "logout")
@@ -85,5 +86,38 @@ func TestLoginPromptsOnATerminal(t *testing.T) {
 	}
 	if out := h.Run("config", "list", "-o", "json", "--jq", `.[] | "\(.name) \(.tenant) \(.hasSharedSecret) \(.current)"`); out.Stdout != "dev 12345 true true\n" {
 		t.Errorf("stored profile: %q", out.Stdout)
+	}
+}
+
+// auth status asks the auth host whatever the cache holds, and says where
+// each setting came from.
+func TestStatusChecksForReal(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(h *apptest.Harness)
+		code    int
+		want    string
+	}{
+		{"valid", func(h *apptest.Harness) {}, 0, "checked with the auth host"},
+		{"wrong secret, cached token", func(h *apptest.Harness) { h.Env["KIBO_SHARED_SECRET"] = strings.Repeat("1", 32) }, 4, "INVALID_CREDENTIALS"},
+		{"emulator stopped, cached token", func(h *apptest.Harness) { h.StopEmulator() }, 1, "could not reach Kibo's auth host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := apptest.New(t, apptest.Seed(t))
+			if res := h.Run("auth", "token"); res.Code != 0 {
+				t.Fatalf("token: %s", res.Stderr)
+			}
+			tt.prepare(h)
+			res := h.Run("auth", "status", "-t", apptest.Tenant)
+			if res.Code != tt.code || !strings.Contains(res.Stdout+res.Stderr, tt.want) {
+				t.Fatalf("exit %d (want %d), no %q:\n%s%s", res.Code, tt.code, tt.want, res.Stdout, res.Stderr)
+			}
+			for _, src := range []string{"default  (default)", "(env KIBO_CLIENT_ID)", "set (env KIBO_SHARED_SECRET)", "(flag --tenant)", "(env KIBO_AUTH_HOST)"} {
+				if !strings.Contains(res.Stdout, src) {
+					t.Errorf("status does not say %q:\n%s", src, res.Stdout)
+				}
+			}
+		})
 	}
 }

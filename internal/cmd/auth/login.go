@@ -32,7 +32,7 @@ type LoginOptions struct {
 
 // NewCmdLogin is `kwh auth login`.
 func NewCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{IO: f.IOStreams, Config: f.Config, Profile: f.Profile, ClientFor: f.ClientFor, Theme: f.Theme}
+	opts := &LoginOptions{IO: f.IOStreams, Config: f.Config, Profile: f.NewProfile, ClientFor: f.ClientFor, Theme: f.Theme}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Store a profile's credentials and check them",

@@ -34,7 +34,7 @@ type Status struct {
 	SharedSecret   string     `json:"sharedSecret"` // where it comes from, never its value
 	TokenValid     bool       `json:"tokenValid"`
 	TokenExpiresAt *time.Time `json:"tokenExpiresAt,omitempty"`
-	TokenFromCache bool       `json:"tokenFromCache"`
+	TokenFromCache bool       `json:"tokenFromCache"` // a cached token existed; the check got a new one anyway
 	Error          string     `json:"error,omitempty"`
 }
 
@@ -44,8 +44,10 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the profile in use and whether its token is valid",
-		Long: `Show the profile in use, where each setting comes from, and whether kwh can
-get a token with it (exit code 4 when it cannot).`,
+		Long: `Show the profile in use, where each setting comes from (flag, env, file or
+default), and check the credentials for real: kwh asks the auth host for a new
+token, whatever its cache holds. Exit code 4 when Kibo refuses the
+credentials, 1 when the auth host cannot be reached.`,
 		Example: `  kwh auth status
   kwh auth status -p production -o json`,
 		Args: cmdutil.NoArgs,
@@ -71,7 +73,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	client, checkErr := opts.ClientFor(p)
 	if checkErr == nil {
 		st.TokenFromCache = client.CachedToken() != nil && client.CachedToken().Expiry.After(opts.Now().Add(time.Minute))
-		tok, err := client.Token(ctx)
+		tok, err := client.CheckCredentials(ctx)
 		if err == nil {
 			st.TokenValid = true
 			if !tok.Expiry.IsZero() {
@@ -95,7 +97,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 
 func statusFields(st Status, p config.Profile, now time.Time) []output.Field {
 	src := func(k string) string {
-		if s := p.Sources[k]; s != "" && p.Value(k) != "" {
+		if s := p.Sources[k]; s != "" && (p.Value(k) != "" || k == cmdutil.ProfileSourceKey) {
 			return "  (" + s + ")"
 		}
 		return ""
@@ -106,12 +108,10 @@ func statusFields(st Status, p config.Profile, now time.Time) []output.Field {
 		if st.TokenExpiresAt != nil {
 			token += fmt.Sprintf(" until %s (%s left)", st.TokenExpiresAt.Format("2006-01-02 15:04 MST"), st.TokenExpiresAt.Sub(now).Round(time.Minute))
 		}
-		if st.TokenFromCache {
-			token += ", cached"
-		}
+		token += ", checked with the auth host"
 	}
 	return []output.Field{
-		{Name: "profile", Value: st.Profile},
+		{Name: "profile", Value: st.Profile + src(cmdutil.ProfileSourceKey)},
 		{Name: "client id", Value: st.ClientID + src(config.KeyClientID)},
 		{Name: "shared secret", Value: st.SharedSecret},
 		{Name: "tenant", Value: st.Tenant + src(config.KeyTenant)},

@@ -12,11 +12,14 @@ import (
 var exitCodesHelp = `kwh exits with:
 
   0    success
-  1    failure: a request failed, Kibo answered an error, an endpoint refused events
-  2    usage error: unknown command or flag, bad argument
+  1    failure: a request failed, Kibo answered an error, a Kibo host could not be
+       reached, an endpoint refused events
+  2    usage error: unknown command or flag, bad argument, a profile that does not
+       exist
   3    a check failed: dlq list --fail-if-any found deliveries, verify found a bad
        signature
-  4    authentication: no credentials, wrong secret, or Kibo refused the token
+  4    authentication: no credentials, or Kibo answered and refused them (wrong
+       secret, token refused)
   130  interrupted (Ctrl-C)`
 
 func environmentHelp() string {

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/listen"
-	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltstore"
 )
 
 // serve runs a listener on a loopback port until the test ends.
 func serve(t *testing.T, cfg listen.Config) string {
 	t.Helper()
-	st, err := store.OpenListen(filepath.Join(t.TempDir(), "listen.db"))
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "listen.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 
 // resume queues what the spool still holds from an earlier run.
 func (f *forwarder) resume() (int, error) {
-	pend, err := f.cfg.Store.Pending()
+	pend, err := f.cfg.Store.Claim()
 	if err != nil {
 		return 0, err
 	}
@@ -245,13 +245,20 @@ func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target strin
 	return res
 }
 
-// record stores the attempt (a delivered one leaves the spool) and reports it.
+// record stores the attempt (a delivered or given-up one leaves the spool)
+// and reports it.
 func (f *forwarder) record(d *store.Delivery, target string, res result, n int, giveUp bool) {
-	st := store.ForwardState{Status: res.status, Delivered: res.ok(), GaveUp: giveUp, At: f.cfg.Now()}
+	st := store.ForwardState{Status: res.status, At: f.cfg.Now()}
+	p := store.Pending{DeliveryID: d.ID, Target: target}
+	outcome := f.cfg.Store.Complete
 	if !res.ok() {
 		st.Error = res.reason()
+		outcome = f.cfg.Store.Fail
+		if giveUp {
+			outcome = f.cfg.Store.GiveUp
+		}
 	}
-	if err := f.cfg.Store.Forwarded(store.Pending{DeliveryID: d.ID, Target: target}, st); err != nil {
+	if err := outcome(p, st); err != nil {
 		f.emit(Event{Kind: KindFailed, DeliveryID: d.ID, EventID: d.EventID, Target: target, Reason: "recording the forward: " + err.Error()})
 	}
 	if res.ok() {

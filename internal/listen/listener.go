@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltstore"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -49,7 +50,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 		if cfg.StoreDir == "" {
 			return nil, errors.New("listen: a store directory is required")
 		}
-		bolt, err := store.OpenListen(filepath.Join(cfg.StoreDir, StoreFile))
+		bolt, err := boltstore.Open(filepath.Join(cfg.StoreDir, StoreFile))
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +211,7 @@ func OpenInbox(dir string) (store.InboxReader, error) {
 	if c := dialAdmin(dir); c != nil {
 		return c, nil
 	}
-	st, err := store.OpenListen(filepath.Join(dir, StoreFile))
+	st, err := boltstore.Open(filepath.Join(dir, StoreFile))
 	if err != nil {
 		return nil, err
 	}

@@ -10,13 +10,14 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltstore"
 )
 
 // newReceiver is a receiver over a fresh store, not serving: tests call
 // ServeHTTP directly.
 func newReceiver(t *testing.T, cfg listen.Config) (*listen.Receiver, store.ListenStore) {
 	t.Helper()
-	st, err := store.OpenListen(filepath.Join(t.TempDir(), "listen.db"))
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "listen.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

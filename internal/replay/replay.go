@@ -17,7 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kwh-cli/kwh/internal/kibo"
-	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/ledger"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -49,7 +49,7 @@ type Options struct {
 	Rate        float64       // requests per second; 0 is unlimited
 	Timeout     time.Duration // per request; default 45 s
 	Force       bool          // resend even what the ledger says was delivered
-	Ledger      store.Ledger  // may be nil
+	Ledger      ledger.Ledger // may be nil
 	Transport   http.RoundTripper
 	Now         func() time.Time
 	OnResult    func(Result) // called from workers, one at a time
@@ -170,7 +170,7 @@ func send(ctx context.Context, client *http.Client, limiter *rate.Limiter, it It
 		r.Err = fmt.Errorf("answered %s", kibo.PushRefusal(r.Status))
 	}
 	if o.Ledger != nil {
-		out := store.Outcome{Key: it.Key, EventID: it.EventID, URL: it.URL, Delivered: r.Delivered, Status: r.Status, At: o.Now()}
+		out := ledger.Outcome{Key: it.Key, EventID: it.EventID, URL: it.URL, Delivered: r.Delivered, Status: r.Status, At: o.Now()}
 		if r.Err != nil {
 			out.Error = r.Err.Error()
 		}

@@ -1,6 +1,13 @@
+// Package store is the listen store's contract: what kwh listen keeps (seen
+// event ids, the spool of forwards still to do, the inbox of everything
+// received), in the listen engine's terms. Backends live in subpackages
+// (boltstore: bbolt behind a write-ahead log) and must pass the conformance
+// suite in storetest. It never imports cobra, viper or the terminal.
 package store
 
 import (
+	"errors"
+
 	"net/http"
 	"time"
 )
@@ -63,26 +70,47 @@ type InboxQuery struct {
 	Limit  int
 }
 
-// ListenStore is what kwh listen keeps: seen ids with expiry, the spool of
-// pending forwards, and the inbox of everything received. Writes are durable
-// when a method returns.
+// ErrNotFound is returned for an inbox id that does not exist.
+var ErrNotFound = errors.New("no such delivery in the inbox")
+
+// ListenStore is what kwh listen keeps. Every write is durable when its
+// method returns without error: a process killed right after loses none of
+// it, and the next Open sees it. Methods are safe for concurrent use.
+//
+// A store shared by several receivers (Redis) implements the same contract:
+// dedupe is decided by the store, so of two concurrent copies of an event
+// on two replicas exactly one is new; Claim hands each replica only the
+// forwards it may deliver (a lease on their lanes), so a forward is sent by
+// one replica at a time.
 type ListenStore interface {
-	// Accept stores the delivery and, unless its key was seen within the TTL,
-	// marks the key seen and spools a forward per target, in one durable
-	// write. It reports whether the event was a duplicate.
+	// Accept stores the delivery, giving it an inbox ID, and, unless its key
+	// was seen within the TTL, marks the key seen (a.MarkSeen) and spools a
+	// forward per target, in one durable write. It reports whether the
+	// event was a duplicate; a duplicate is kept in the inbox, not spooled.
 	Accept(a Accept) (duplicate bool, err error)
 	// Seen reports whether a key is marked seen and not expired.
 	Seen(key string, now time.Time) (bool, error)
 	// MarkSeen records a key as seen until now+ttl.
 	MarkSeen(key string, ttl time.Duration, now time.Time) error
-	// Forwarded records an attempt; a delivered or given-up one leaves the spool.
-	Forwarded(p Pending, st ForwardState) error
-	// Pending lists spooled forwards in arrival order.
-	Pending() ([]Pending, error)
-	// Get returns one inbox entry.
+
+	// Claim returns the spooled forwards this process is to deliver, in
+	// arrival order: every one, for a store only this process holds.
+	Claim() ([]Pending, error)
+	// Fail records an attempt that did not deliver: the forward stays
+	// spooled and its attempts count grows by one.
+	Fail(p Pending, st ForwardState) error
+	// Complete records the attempt that delivered: the forward leaves the spool.
+	Complete(p Pending, st ForwardState) error
+	// GiveUp records the last failed attempt (--max-attempts): the forward
+	// leaves the spool undelivered.
+	GiveUp(p Pending, st ForwardState) error
+
+	// Get returns one inbox entry with its body and forward states, as of
+	// every write acknowledged so far.
 	Get(id uint64) (*Delivery, error)
 	// Inbox lists entries, newest first.
 	Inbox(q InboxQuery) ([]Delivery, error)
+
 	// Sweep forgets seen keys that expired before now.
 	Sweep(now time.Time) (int, error)
 	// Prune drops inbox entries received before a time, except those still

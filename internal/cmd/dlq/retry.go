@@ -19,7 +19,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/replay"
-	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/ledger"
 	"github.com/kwh-cli/kwh/internal/ui"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
@@ -136,7 +136,7 @@ func retryRun(ctx context.Context, opts *RetryOptions) error {
 	if err := opts.confirm(items); err != nil {
 		return err
 	}
-	ledger, err := store.OpenLedger(filepath.Join(opts.StateDir, "replay.db"))
+	ledger, err := ledger.Open(filepath.Join(opts.StateDir, "replay.db"))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/replay"
-	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/ledger"
 )
 
 // ReplayResult is the JSON form of one replay.
@@ -59,7 +59,7 @@ func printPlan(opts *RetryOptions, items []replay.Item) error {
 	return nil
 }
 
-func (opts *RetryOptions) replay(ctx context.Context, items []replay.Item, secret string, ledger store.Ledger) error {
+func (opts *RetryOptions) replay(ctx context.Context, items []replay.Item, secret string, ledger ledger.Ledger) error {
 	th := opts.Theme()
 	progress := opts.IO.StartProgress("replaying")
 	var mu sync.Mutex

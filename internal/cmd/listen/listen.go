@@ -133,8 +133,8 @@ func (opts *Options) config() (listen.Config, error) {
 		return listen.Config{}, cmdutil.FlagErrorf("--sync needs --forward or --route: it answers with the app's status")
 	}
 	dir := cmp.Or(opts.Store, opts.StateDir)
-	if strings.HasPrefix(dir, "redis://") {
-		return listen.Config{}, cmdutil.FlagErrorf("--store redis:// is not available yet: use a directory")
+	if strings.Contains(dir, "://") {
+		return listen.Config{}, cmdutil.FlagErrorf("--store %q: want a directory", dir)
 	}
 	return listen.Config{
 		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: tildePath(dir), Keep: opts.Keep,

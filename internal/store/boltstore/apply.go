@@ -1,6 +1,8 @@
-package store
+package boltstore
 
 import (
+	"github.com/kwh-cli/kwh/internal/store"
+
 	"encoding/binary"
 	"encoding/json"
 	"sync"
@@ -25,7 +27,7 @@ type logged struct {
 }
 
 type applier struct {
-	s       *BoltListen
+	s       *Store
 	applied uint64 // the last LSN in bbolt; read by the committer only at its start
 
 	mu    sync.Mutex
@@ -38,7 +40,7 @@ type applier struct {
 	done    chan error
 }
 
-func newApplier(s *BoltListen) *applier {
+func newApplier(s *Store) *applier {
 	a := &applier{s: s, kick: make(chan struct{}, 1), full: make(chan struct{}, 1),
 		flushes: make(chan chan error), quit: make(chan bool), done: make(chan error, 1)}
 	_ = s.db.View(func(tx *bolt.Tx) error {
@@ -127,13 +129,7 @@ func (a *applier) applyQueued() error {
 		a.mu.Unlock()
 		return err
 	}
-	var ids []uint64
-	for _, it := range items {
-		if it.e.kind == entryAccept {
-			ids = append(ids, it.e.id)
-		}
-	}
-	a.s.dropRecent(ids)
+	a.s.applied(items)
 	return nil
 }
 
@@ -215,7 +211,7 @@ func (b buckets) mark(e *entry) error {
 // leaves the spool.
 func (b buckets) forward(e *entry) error {
 	key := spoolKey(e.id, e.target)
-	var st, prev ForwardState
+	var st, prev store.ForwardState
 	if err := json.Unmarshal(e.state, &st); err != nil {
 		return err
 	}

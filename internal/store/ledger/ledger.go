@@ -1,18 +1,15 @@
-// Package store keeps what kwh must not forget between runs: the replay
-// ledger here, and listen's dedupe, spool and inbox. The default backend is
-// an embedded go.etcd.io/bbolt file. It never imports cobra, viper or the terminal.
-package store
+// Package ledger is dlq retry's memory: the outcome of each replayed
+// delivery, in a bbolt file, so a rerun skips what already succeeded. It
+// never imports cobra, viper or the terminal.
+package ledger
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/kwh-cli/kwh/internal/store/boltfile"
 )
 
 // Outcome is what happened the last time a delivery was replayed.
@@ -36,12 +33,12 @@ type Ledger interface {
 
 var ledgerBucket = []byte("replay")
 
-// BoltLedger is a Ledger in a bbolt file.
-type BoltLedger struct{ db *bolt.DB }
+// Bolt is a Ledger in a bbolt file.
+type Bolt struct{ db *bolt.DB }
 
-// OpenLedger opens (or creates) the ledger file, mode 0600.
-func OpenLedger(path string) (*BoltLedger, error) {
-	db, err := openBolt(path)
+// Open opens (or creates) the ledger file, mode 0600.
+func Open(path string) (*Bolt, error) {
+	db, err := boltfile.Open(path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -53,29 +50,11 @@ func OpenLedger(path string) (*BoltLedger, error) {
 		return nil, err
 	}
 	db.MaxBatchDelay = time.Millisecond // replays wait on this; fsync is the real cost
-	return &BoltLedger{db: db}, nil
-}
-
-func openBolt(path string, opts ...func(*bolt.Options)) (*bolt.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	o := &bolt.Options{Timeout: 3 * time.Second}
-	for _, opt := range opts {
-		opt(o)
-	}
-	db, err := bolt.Open(path, 0o600, o)
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("%s is in use by another kwh process", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	return db, nil
+	return &Bolt{db: db}, nil
 }
 
 // Get returns the last outcome recorded under key.
-func (l *BoltLedger) Get(key string) (Outcome, bool, error) {
+func (l *Bolt) Get(key string) (Outcome, bool, error) {
 	var o Outcome
 	found := false
 	err := l.db.View(func(tx *bolt.Tx) error {
@@ -91,7 +70,7 @@ func (l *BoltLedger) Get(key string) (Outcome, bool, error) {
 
 // Record stores an outcome, counting attempts. Concurrent calls share one
 // transaction and one fsync (bbolt's Batch): group commit.
-func (l *BoltLedger) Record(o Outcome) error {
+func (l *Bolt) Record(o Outcome) error {
 	return l.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(ledgerBucket)
 		var prev Outcome
@@ -108,4 +87,4 @@ func (l *BoltLedger) Record(o Outcome) error {
 }
 
 // Close closes the file.
-func (l *BoltLedger) Close() error { return l.db.Close() }
+func (l *Bolt) Close() error { return l.db.Close() }

@@ -1,4 +1,4 @@
-package store
+package boltstore
 
 import (
 	"encoding/binary"
@@ -25,7 +25,7 @@ type entry struct {
 	meta    []byte   // accept: the inbox record (JSON, no body)
 	body    []byte   // accept
 	target  string   // forward
-	state   []byte   // forward: ForwardState JSON (attempts counted on apply)
+	state   []byte   // forward: store.ForwardState JSON (attempts counted on apply)
 }
 
 func (e *entry) encode(buf []byte) []byte {

@@ -1,6 +1,8 @@
-package store
+package boltstore
 
 import (
+	"github.com/kwh-cli/kwh/internal/store"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,9 +10,13 @@ import (
 	"time"
 )
 
+func delivery(id, topic string, targets ...string) *store.Delivery {
+	return &store.Delivery{EventID: id, Topic: topic, Body: []byte(`{"eventId":"` + id + `"}`), Targets: targets}
+}
+
 // crash stops the store the way a SIGKILL would leave it: whatever the
 // applier has not moved into bbolt stays only in the log.
-func (s *BoltListen) crash() {
+func (s *Store) crash() {
 	s.stopWriters()
 	_ = s.ap.stop(false)
 	_ = s.log.close()
@@ -27,7 +33,7 @@ func holdApplies(t *testing.T) {
 
 // fill accepts n events (each spooled for http://app), delivers the even
 // ones and returns their ids.
-func fill(t *testing.T, st *BoltListen, n int) []uint64 {
+func fill(t *testing.T, st *Store, n int) []uint64 {
 	t.Helper()
 	var ids []uint64
 	now := time.Now()
@@ -35,12 +41,12 @@ func fill(t *testing.T, st *BoltListen, n int) []uint64 {
 		id := fmt.Sprintf("ev-%d", i)
 		d := delivery(id, "order.opened", "http://app")
 		d.ReceivedAt = now
-		if _, err := st.Accept(Accept{Delivery: d, DedupeKey: id, TTL: time.Hour, MarkSeen: true, Now: now}); err != nil {
+		if _, err := st.Accept(store.Accept{Delivery: d, DedupeKey: id, TTL: time.Hour, MarkSeen: true, Now: now}); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, d.ID)
 		if i%2 == 0 {
-			if err := st.Forwarded(Pending{DeliveryID: d.ID, Target: "http://app"}, ForwardState{Status: 200, Delivered: true, At: now}); err != nil {
+			if err := st.Complete(store.Pending{DeliveryID: d.ID, Target: "http://app"}, store.ForwardState{Status: 200, At: now}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -52,7 +58,7 @@ func fill(t *testing.T, st *BoltListen, n int) []uint64 {
 // seen mark and forward outcome is there.
 func checkRecovered(t *testing.T, path string, ids []uint64) {
 	t.Helper()
-	st, err := OpenListen(path)
+	st, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +78,12 @@ func checkRecovered(t *testing.T, path string, ids []uint64) {
 			t.Fatalf("event %d no longer seen", i)
 		}
 	}
-	pend, _ := st.Pending()
+	pend, _ := st.Claim()
 	if len(pend) != len(ids)/2 {
 		t.Fatalf("%d pending after recovery, want %d", len(pend), len(ids)/2)
 	}
 	d := delivery("new", "t")
-	if _, err := st.Accept(Accept{Delivery: d, Now: time.Now()}); err != nil || d.ID != ids[len(ids)-1]+1 {
+	if _, err := st.Accept(store.Accept{Delivery: d, Now: time.Now()}); err != nil || d.ID != ids[len(ids)-1]+1 {
 		t.Fatalf("next id %d (%v), want %d", d.ID, err, ids[len(ids)-1]+1)
 	}
 }
@@ -85,7 +91,7 @@ func checkRecovered(t *testing.T, path string, ids []uint64) {
 func TestACrashLosesNothingAcknowledged(t *testing.T) {
 	holdApplies(t)
 	path := filepath.Join(t.TempDir(), "listen.db")
-	st, err := OpenListen(path)
+	st, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +106,7 @@ func TestACrashLosesNothingAcknowledged(t *testing.T) {
 func TestATornLastWriteIsDropped(t *testing.T) {
 	holdApplies(t)
 	path := filepath.Join(t.TempDir(), "listen.db")
-	st, err := OpenListen(path)
+	st, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +133,7 @@ func TestRewoundLogReplaysOnlyCurrentFrames(t *testing.T) {
 	walLimit = 512
 	t.Cleanup(func() { walLimit = prev })
 	path := filepath.Join(t.TempDir(), "listen.db")
-	st, err := OpenListen(path)
+	st, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +147,7 @@ func TestRewoundLogReplaysOnlyCurrentFrames(t *testing.T) {
 
 func TestACleanStopLeavesNothingToReplay(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "listen.db")
-	st, err := OpenListen(path)
+	st, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
-package store
+package boltstore
 
 import (
+	"github.com/kwh-cli/kwh/internal/store"
+
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -10,9 +12,9 @@ import (
 )
 
 // BenchmarkAccept measures durable accepts from 32 concurrent writers, the
-// shape of kwh listen under load: go test ./internal/store -run '^$' -bench Accept
+// shape of kwh listen under load: go test ./internal/store/boltstore -run '^$' -bench Accept
 func BenchmarkAccept(b *testing.B) {
-	s, err := OpenListen(filepath.Join(b.TempDir(), "listen.db"))
+	s, err := Open(filepath.Join(b.TempDir(), "listen.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,8 +27,8 @@ func BenchmarkAccept(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			d := &Delivery{ReceivedAt: time.Now(), EventID: fmt.Sprintf("ev-%d", i), Topic: "order.opened", EntityID: "1", Method: "POST", Path: "/", Host: "h", Remote: "127.0.0.1", Header: hdr.Clone(), Body: body, Targets: []string{"http://127.0.0.1:3000/hooks"}}
-			if _, err := s.Accept(Accept{Delivery: d, DedupeKey: d.EventID, TTL: time.Hour, MarkSeen: true, Now: d.ReceivedAt}); err != nil {
+			d := &store.Delivery{ReceivedAt: time.Now(), EventID: fmt.Sprintf("ev-%d", i), Topic: "order.opened", EntityID: "1", Method: "POST", Path: "/", Host: "h", Remote: "127.0.0.1", Header: hdr.Clone(), Body: body, Targets: []string{"http://127.0.0.1:3000/hooks"}}
+			if _, err := s.Accept(store.Accept{Delivery: d, DedupeKey: d.EventID, TTL: time.Hour, MarkSeen: true, Now: d.ReceivedAt}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -1,0 +1,34 @@
+// Package boltfile opens the bbolt files kwh keeps (the listen store, the
+// replay ledger): mode 0600 in a 0700 directory, and a clear error when
+// another kwh process holds the file.
+package boltfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Open opens (or creates) path; tune, when set, adjusts the options first.
+func Open(path string, tune func(*bolt.Options)) (*bolt.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	o := &bolt.Options{Timeout: 3 * time.Second}
+	if tune != nil {
+		tune(o)
+	}
+	db, err := bolt.Open(path, 0o600, o)
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s is in use by another kwh process", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return db, nil
+}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,13 +34,28 @@ func sink(t *testing.T, code int) (*httptest.Server, *atomic.Int32) {
 // nextKind reads events until one of kind; it fails on a closed channel.
 func nextKind(t *testing.T, ch <-chan Event, kind Kind) Event {
 	t.Helper()
-	for e := range ch {
-		if e.Kind == kind {
-			return e
+	return waitKinds(t, ch, kind)[kind]
+}
+
+// waitKinds reads events until it has seen each kind (in any order) and
+// returns the first of each; it fails on a closed channel or a stall.
+func waitKinds(t *testing.T, ch <-chan Event, kinds ...Kind) map[Kind]Event {
+	t.Helper()
+	got := map[Kind]Event{}
+	for len(got) < len(kinds) {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				t.Fatalf("events closed before %v", kinds)
+			}
+			if _, dup := got[e.Kind]; !dup && slices.Contains(kinds, e.Kind) {
+				got[e.Kind] = e
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %v event after 10 s", kinds)
 		}
 	}
-	t.Fatalf("events closed before %s", kind)
-	return Event{}
+	return got
 }
 
 func signedPush(id, topic string) ([]byte, http.Header) {
@@ -74,8 +90,7 @@ func TestListenerLifecycle(t *testing.T) {
 			t.Fatalf("push answered %d", resp.StatusCode)
 		}
 	}
-	nextKind(t, l.Events(), KindForwarded)
-	nextKind(t, l.Events(), KindDuplicate)
+	waitKinds(t, l.Events(), KindForwarded, KindDuplicate) // either may come first
 
 	in, err := OpenInbox(dir) // through the admin API: the store file is held
 	if err != nil {

@@ -1,8 +1,6 @@
 package cmdutil
 
 import (
-	"path"
-	"strings"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/kibo"
@@ -48,17 +46,6 @@ func FormatTimeFull(t *kibo.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// MatchTopic reports whether a topic matches a name or glob (order.*).
-func MatchTopic(pattern, topic string) bool {
-	pattern, topic = strings.ToLower(pattern), strings.ToLower(topic)
-	if ok, err := path.Match(pattern, topic); err == nil && ok {
-		return true
-	}
-	// A subscription may itself hold a glob such as product.*.
-	ok, err := path.Match(topic, pattern)
-	return err == nil && ok
 }
 
 // Plural picks a word's singular or plural form.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"path"
 	"strings"
 	"sync"
 	"time"
@@ -279,7 +278,7 @@ func subscribes(s map[string]any, topic string) bool {
 	}
 	topics, _ := s["topics"].([]any)
 	for _, t := range topics {
-		if ok, _ := path.Match(strings.ToLower(fmt.Sprint(t)), strings.ToLower(topic)); ok {
+		if webhook.MatchTopic(fmt.Sprint(t), topic) {
 			return true
 		}
 	}

@@ -3,12 +3,11 @@ package listen
 import (
 	"fmt"
 	"net/http"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 // Route sends topics matching a glob to a URL.
@@ -130,7 +129,7 @@ func (c *Config) targetsFor(topic string) []string {
 		add(u)
 	}
 	for _, r := range c.Routes {
-		if globMatch(r.Glob, topic) {
+		if webhook.MatchTopic(r.Glob, topic) {
 			add(r.URL)
 		}
 	}
@@ -139,15 +138,7 @@ func (c *Config) targetsFor(topic string) []string {
 
 // wanted reports whether --topic lets a topic through.
 func (c *Config) wanted(topic string) bool {
-	if len(c.Topics) == 0 {
-		return true
-	}
-	for _, g := range c.Topics {
-		if globMatch(g, topic) {
-			return true
-		}
-	}
-	return false
+	return len(c.Topics) == 0 || webhook.MatchAnyTopic(c.Topics, topic)
 }
 
 // AllTargets lists every URL events may go to.
@@ -157,9 +148,4 @@ func (c *Config) AllTargets() []string {
 		out = append(out, r.Glob+" → "+r.URL)
 	}
 	return out
-}
-
-func globMatch(glob, topic string) bool {
-	ok, err := path.Match(strings.ToLower(glob), strings.ToLower(topic))
-	return err == nil && ok
 }

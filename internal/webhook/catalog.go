@@ -53,10 +53,33 @@ func Lookup(name string) (Topic, bool) {
 // IsGlob reports whether a topic argument is a pattern such as order.*.
 func IsGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 
-// MatchTopic reports whether topic matches a name or glob, case-insensitively.
+// MatchTopic reports whether a topic name matches a name or glob
+// (order.*), case-insensitively. It is the one topic matcher: --topic
+// filters, listen's routes, the inbox and the emulator's subscriptions all
+// use it (through MatchAnyTopic and SubscriptionTakes too).
 func MatchTopic(pattern, topic string) bool {
 	ok, err := path.Match(strings.ToLower(pattern), strings.ToLower(topic))
 	return err == nil && ok
+}
+
+// MatchAnyTopic reports whether a topic name matches one of the patterns
+// (false when there are none).
+func MatchAnyTopic(patterns []string, topic string) bool {
+	for _, p := range patterns {
+		if MatchTopic(p, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// SubscriptionTakes reports whether a filter (a name or glob a user typed)
+// selects a topic a subscription lists. The rule is two-way because a
+// subscription may itself hold a glob (product.*): product.created selects
+// it, and so does product.*. Two globs select each other only when one
+// matches the other as text (*.created does not select product.*).
+func SubscriptionTakes(subscribed, filter string) bool {
+	return MatchTopic(filter, subscribed) || MatchTopic(subscribed, filter)
 }
 
 // Known reports whether a name is a known topic or a glob matching one.

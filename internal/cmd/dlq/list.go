@@ -149,8 +149,10 @@ func warnNotPushed(w io.Writer, th *ui.Theme, subs []kibo.EventSubscription, top
 
 func subscribesToAny(s kibo.EventSubscription, patterns []string) bool {
 	for _, t := range s.Topics {
-		if matchesAny(patterns, t) {
-			return true
+		for _, p := range patterns {
+			if webhook.SubscriptionTakes(t, p) {
+				return true
+			}
 		}
 	}
 	return false
@@ -170,7 +172,7 @@ func (opts *ListOptions) keep(since time.Time) func(kibo.EventDeliverySummary) b
 		if opts.Status != "" && !strings.EqualFold(d.DeliveryStatus, opts.Status) {
 			return false
 		}
-		if len(opts.Topics) > 0 && !matchesAny(opts.Topics, eventSummary(d).Topic) {
+		if len(opts.Topics) > 0 && !webhook.MatchAnyTopic(opts.Topics, eventSummary(d).Topic) {
 			return false
 		}
 		if !since.IsZero() {
@@ -184,15 +186,6 @@ func (opts *ListOptions) keep(since time.Time) func(kibo.EventDeliverySummary) b
 		}
 		return true
 	}
-}
-
-func matchesAny(patterns []string, topic string) bool {
-	for _, p := range patterns {
-		if webhook.MatchTopic(p, topic) {
-			return true
-		}
-	}
-	return false
 }
 
 // Subscriptions returns every subscription, or the one a user named.

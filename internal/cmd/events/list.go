@@ -95,14 +95,7 @@ func (q Query) params() (kibo.ListParams, func(kibo.Event) bool) {
 	}.Build()
 	var keep func(kibo.Event) bool
 	if clientTopics {
-		keep = func(e kibo.Event) bool {
-			for _, t := range q.Topics {
-				if webhook.MatchTopic(t, e.Topic) {
-					return true
-				}
-			}
-			return false
-		}
+		keep = func(e kibo.Event) bool { return webhook.MatchAnyTopic(q.Topics, e.Topic) }
 	}
 	return kibo.ListParams{Filter: filter}, keep
 }

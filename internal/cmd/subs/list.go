@@ -12,6 +12,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/ui"
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 // ListOptions are the inputs of `kwh subs list`.
@@ -128,7 +129,7 @@ func (opts *ListOptions) keep() func(kibo.EventSubscription) bool {
 func subscribesTo(s kibo.EventSubscription, patterns []string) bool {
 	for _, p := range patterns {
 		for _, t := range s.Topics {
-			if cmdutil.MatchTopic(p, t) {
+			if webhook.SubscriptionTakes(t, p) {
 				return true
 			}
 		}

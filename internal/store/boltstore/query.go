@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 // Get implements store.ListenStore.
@@ -85,7 +84,7 @@ func (s *Store) Inbox(q store.InboxQuery) ([]store.Delivery, error) {
 			if !q.Since.IsZero() && d.ReceivedAt.Before(q.Since) {
 				break // newest first: everything after is older
 			}
-			if (!q.Until.IsZero() && !d.ReceivedAt.Before(q.Until)) || !topicMatches(q.Topics, d.Topic) {
+			if (!q.Until.IsZero() && !d.ReceivedAt.Before(q.Until)) || (len(q.Topics) > 0 && !webhook.MatchAnyTopic(q.Topics, d.Topic)) {
 				continue
 			}
 			out = append(out, d)
@@ -96,18 +95,6 @@ func (s *Store) Inbox(q store.InboxQuery) ([]store.Delivery, error) {
 		return nil
 	})
 	return out, err
-}
-
-func topicMatches(patterns []string, topic string) bool {
-	if len(patterns) == 0 {
-		return true
-	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(topic)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // Prune implements store.ListenStore. Inbox ids grow with time, so it walks from

@@ -27,6 +27,7 @@ type Emulator struct {
 	process  int // last delivery summary id handed out
 	faults   []*Fault
 	latency  time.Duration
+	skew     time.Duration
 	requests []Request
 
 	// TokenTTL is the expires_in of issued tokens (default one hour).
@@ -60,6 +61,7 @@ func New(s Seed) *Emulator {
 	e.mux.HandleFunc("GET /api/event/push/subscriptions/{subscriptionId}/deliveryattempts/{processId}", e.authed(e.handleDelivery))
 	e.mux.HandleFunc("POST "+ControlPrefix+"/publish", e.handlePublish)
 	e.mux.HandleFunc("GET "+ControlPrefix, e.handleInfo)
+	e.mux.HandleFunc("POST "+ControlPrefix+"/endpoint/{behaviour}", e.handleTestEndpoint)
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "ITEM_NOT_FOUND", "No resource matches "+r.Method+" "+r.URL.Path)
 	})
@@ -73,9 +75,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Route: pattern})
 	latency := e.latency
 	fault := e.takeFault(r.URL.Path)
+	skew := e.skew
 	e.mu.Unlock()
 
 	w.Header().Set("x-vol-correlation", newID())
+	if skew != 0 {
+		w.Header().Set("Date", time.Now().Add(skew).UTC().Format(http.TimeFormat))
+	}
 	if latency > 0 {
 		select {
 		case <-time.After(latency):

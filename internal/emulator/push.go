@@ -226,7 +226,7 @@ func (p *pusher) post(endpoint string, body []byte, c webhook.Context) (int, str
 	if err != nil {
 		return 0, err.Error(), "Network"
 	}
-	req.Header = webhook.SignedHeaders(p.secret, c, body, p.o.Wall())
+	req.Header = webhook.SignedHeaders(p.secret, c, body, p.o.Wall().Add(p.e.ClockSkew()))
 	resp, err := p.client.Do(req)
 	if err != nil {
 		short := netutil.ShortError(err)

@@ -17,7 +17,7 @@ var exitCodesHelp = `kwh exits with:
   2    usage error: unknown command or flag, bad argument, a profile that does not
        exist
   3    a check failed: dlq list --fail-if-any found deliveries, verify found a bad
-       signature
+       signature, doctor found a problem (--strict: a warning too)
   4    authentication: no credentials, or Kibo answered and refused them (wrong
        secret, token refused)
   130  interrupted (Ctrl-C)`

@@ -10,6 +10,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/cmd/completion"
 	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/dlq"
+	doctorcmd "github.com/kwh-cli/kwh/internal/cmd/doctor"
 	emulatorcmd "github.com/kwh-cli/kwh/internal/cmd/emulator"
 	"github.com/kwh-cli/kwh/internal/cmd/events"
 	"github.com/kwh-cli/kwh/internal/cmd/inbox"
@@ -63,6 +64,7 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		send.NewCmdSend(f, nil),
 		emulatorcmd.NewCmdEmulator(f),
 		verify.NewCmdVerify(f, nil),
+		doctorcmd.NewCmdDoctor(f, nil),
 		version.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),
 		helpTopic("environment", "Environment variables kwh reads", environmentHelp()),

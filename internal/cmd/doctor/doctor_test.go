@@ -1,0 +1,168 @@
+package doctor_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/apptest"
+	"github.com/kwh-cli/kwh/internal/emulator"
+)
+
+// stable replaces what changes from run to run: correlation ids.
+var correlation = regexp.MustCompile(`correlation id [0-9a-f]{32}`)
+
+func stable(h *apptest.Harness, s string) string {
+	s = strings.ReplaceAll(s, h.URL, "EMULATOR")
+	s = strings.ReplaceAll(s, strings.TrimPrefix(h.URL, "http://"), "EMULATOR_HOST")
+	return correlation.ReplaceAllString(s, "correlation id CORRELATION")
+}
+
+// healthySeed is the test tenant with one healthy subscription whose
+// endpoint is the emulator's own 200 test endpoint, and no dead deliveries.
+func healthySeed(t *testing.T) emulator.Seed {
+	seed := apptest.Seed(t)
+	seed.Subscriptions = seed.Subscriptions[:1]
+	seed.DeliveryAttempts = map[string][]map[string]any{}
+	return seed
+}
+
+func TestDoctorGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(h *apptest.Harness)
+		tty    bool
+		args   []string
+		code   int
+		golden string
+	}{
+		{"everything healthy", nil, true, nil, 0, "healthy_tty.golden"},
+		{"everything healthy, json", nil, false, []string{"-o", "json"}, 0, "healthy_json.golden"},
+		{"seeded problems", func(h *apptest.Harness) {}, true, nil, 3, "problems_tty.golden"},
+		{"seeded problems, json", func(h *apptest.Harness) {}, false, []string{"-o", "json"}, 3, "problems_json.golden"},
+		{"seeded problems, piped", func(h *apptest.Harness) {}, false, nil, 3, "problems_plain.golden"},
+		{"wrong secret", func(h *apptest.Harness) { h.Env["KIBO_SHARED_SECRET"] = "ffffffffffffffffffffffffffffffff" }, true, nil, 3, "wrong_secret_tty.golden"},
+		{"clock skew of 200 s", func(h *apptest.Harness) { h.Emu.SetClockSkew(200 * time.Second) }, false, []string{"-o", "json", "--jq", `.[] | select(.check == "clock")`}, 3, "skew_jq.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seed := healthySeed(t)
+			if tt.setup != nil {
+				seed = apptest.Seed(t)
+			}
+			h := apptest.New(t, seed)
+			h.Env["KIBO_SITE"] = apptest.Site
+			if tt.setup != nil {
+				tt.setup(h)
+			}
+			res := h.RunWith(apptest.RunOpts{TTY: tt.tty}, append([]string{"doctor"}, tt.args...)...)
+			if res.Code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", res.Code, tt.code, res.Stdout, res.Stderr)
+			}
+			out := res.Stdout
+			if tt.tty {
+				out += "--- stderr\n" + res.Stderr
+			}
+			h.Golden(tt.golden, stable(h, out))
+		})
+	}
+}
+
+func TestDoctorProbe(t *testing.T) {
+	seed := healthySeed(t)
+	seed.Subscriptions = nil
+	h := apptest.New(t, seed)
+	h.Env["KIBO_SITE"] = apptest.Site
+	for _, b := range []string{"200", "202", "500", "redirect", "hang"} {
+		s := emulator.NewSubscription(h.URL+emulator.TestEndpointPath(b), []string{"order.opened"}, apptest.ClientID, 12345, time.Now())
+		s["id"] = strings.Repeat(b[:1], 32)
+		h.Emu.AddSubscription(s)
+	}
+	res := h.Run("doctor", "--probe", "--probe-timeout", "50ms", "-o", "json", "--jq", `.[] | select(.check == "probe") | [.status, .detail] | join(" ")`)
+	if res.Code != 3 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	h.Golden("probe_jq.golden", res.Stdout)
+}
+
+func TestDoctorJSONShape(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	res := h.Run("doctor", "-o", "json")
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, res.Stdout)
+	}
+	for _, r := range got {
+		if len(r) != 5 {
+			t.Errorf("want exactly check, subject, status, detail, hint: %v", r)
+		}
+		switch r["status"] {
+		case "ok", "warn", "fail", "skip":
+		default:
+			t.Errorf("status %v", r["status"])
+		}
+	}
+	if res.Stderr != "" {
+		t.Errorf("-o json talks on stderr: %q", res.Stderr)
+	}
+}
+
+func TestDoctorUnreachableHost(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	dead := httptest.NewServer(nil)
+	url := dead.URL
+	dead.Close()
+	h.Env["KIBO_AUTH_HOST"] = url
+	res := h.Run("doctor", "-o", "json", "--jq", `.[] | select(.check == "credentials") | .detail`)
+	if res.Code != 3 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stdout, "could not reach the auth host "+url) || strings.Contains(res.Stdout, "refused client id") {
+		t.Errorf("detail %q does not name the host", res.Stdout)
+	}
+}
+
+func TestDoctorStrict(t *testing.T) {
+	h := apptest.New(t, healthySeed(t)) // no KIBO_SITE: a warning
+	if res := h.Run("doctor"); res.Code != 0 {
+		t.Errorf("a warning alone exits %d, want 0: %s", res.Code, res.Stdout)
+	}
+	if res := h.Run("doctor", "--strict"); res.Code != 3 {
+		t.Errorf("--strict with a warning exits %d, want 3", res.Code)
+	}
+}
+
+func TestDoctorSubscriptionProblems(t *testing.T) {
+	seed := healthySeed(t)
+	base := seed.Subscriptions[0]
+	clone := func(id string, change func(map[string]any)) map[string]any {
+		raw, _ := json.Marshal(base)
+		var s map[string]any
+		_ = json.Unmarshal(raw, &s)
+		s["id"] = id
+		change(s)
+		return s
+	}
+	seed.Subscriptions = []map[string]any{
+		clone("11111111111111111111111111111111", func(s map[string]any) { s["isActive"] = false }),
+		clone("22222222222222222222222222222222", func(s map[string]any) {
+			s["subscribingTenants"].([]any)[0].(map[string]any)["isActive"] = false // Kibo's 24 h disable
+		}),
+		clone("33333333333333333333333333333333", func(s map[string]any) { s["topics"] = []any{"order.openned"} }),
+	}
+	h := apptest.New(t, seed)
+	h.Env["KIBO_SITE"] = apptest.Site
+	res := h.Run("doctor", "-o", "json", "--jq", `.[] | select(.check == "subscription" or .check == "topics") | select(.status != "ok") | [.status, .subject[:4], .detail, .hint] | join(" | ")`)
+	if res.Code != 3 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	h.Golden("subscription_problems.golden", res.Stdout)
+	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+		if strings.HasPrefix(line, "fail") && !strings.Contains(line, "Dev Center") {
+			t.Errorf("a failed subscription without the Dev Center hint: %s", line)
+		}
+	}
+}

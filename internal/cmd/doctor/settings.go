@@ -1,0 +1,51 @@
+package doctor
+
+import (
+	"github.com/kwh-cli/kwh/internal/config"
+	"github.com/kwh-cli/kwh/internal/doctor"
+	"github.com/kwh-cli/kwh/internal/output"
+)
+
+// settingNames are the profile keys as doctor prints them, in order.
+var settingNames = []struct{ key, name string }{
+	{config.KeyClientID, "client id"},
+	{config.KeySharedSecret, "shared secret"},
+	{config.KeyTenant, "tenant"},
+	{config.KeySite, "site"},
+	{config.KeyAuthHost, "auth host"},
+	{config.KeyAPIHost, "API host"},
+}
+
+// buildDoctor turns the resolved profile into the checks' inputs.
+func buildDoctor(opts *Options, p config.Profile) *doctor.Doctor {
+	s := doctor.Settings{
+		Profile: p.Name, ClientID: p.ClientID, HasSecret: p.SharedSecret != "",
+		Tenant: p.Tenant, Site: p.Site, AuthHost: p.AuthHost, APIHost: p.APIHost,
+	}
+	if from := opts.ProfileFrom(); from != "default" {
+		s.Sources = append(s.Sources, doctor.Setting{Key: "profile", Value: p.Name, Source: from})
+	}
+	for _, k := range settingNames {
+		v := p.Value(k.key)
+		st := doctor.Setting{Key: k.name, Value: v}
+		if v != "" {
+			st.Source = p.Sources[k.key]
+		}
+		if k.key == config.KeyAPIHost {
+			st.IfUnset = "looked up from the tenant"
+		}
+		if k.key == config.KeySharedSecret {
+			st.Value = "" // never printed
+		}
+		s.Sources = append(s.Sources, st)
+	}
+	d := &doctor.Doctor{
+		Settings: s, Secret: p.SharedSecret,
+		SubscriptionIDs: opts.Subscriptions, MatchID: output.MatchID,
+		Probe: opts.Probe, ProbeTimeout: opts.ProbeTimeout, ProbeTransport: opts.Transport,
+		ListenRequired: opts.Listen,
+		Now:            opts.Now,
+	}
+	d.Client, d.ClientErr = opts.Client(p)
+	return d
+}

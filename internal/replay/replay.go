@@ -33,10 +33,15 @@ type Item struct {
 	Context        webhook.Context
 }
 
+// Key is the ledger key of a delivery replayed to url.
+func Key(url, subscriptionID string, processID int32) string {
+	return fmt.Sprintf("%s|%s|%d", url, subscriptionID, processID)
+}
+
 // NewItem builds the item for a delivery's event sent to url.
 func NewItem(subscriptionID string, processID int32, url string, push webhook.Push, c webhook.Context) Item {
 	return Item{
-		Key:            fmt.Sprintf("%s|%s|%d", url, subscriptionID, processID),
+		Key:            Key(url, subscriptionID, processID),
 		SubscriptionID: subscriptionID, ProcessID: processID, URL: url,
 		EventID: push.EventID, Topic: push.Topic, Body: push.Marshal(), Context: c,
 	}

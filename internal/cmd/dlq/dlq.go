@@ -38,6 +38,8 @@ type Entry struct {
 	State          kibo.DeliveryState        `json:"state"`
 	Reason         string                    `json:"reason"`
 	Delivery       kibo.EventDeliverySummary `json:"delivery"`
+	// Replay is the ledger's last replay of it to the endpoint, if any.
+	Replay *ReplayInfo `json:"replay,omitempty"`
 }
 
 func statusText(a *kibo.DeliveryAttempt) string {
@@ -62,9 +64,11 @@ func statusText(a *kibo.DeliveryAttempt) string {
 
 func styleState(t *ui.Theme, v string) string {
 	switch {
-	case v == string(kibo.Delivered):
+	case strings.Contains(v, "replayed "):
+		return t.Success.Render(v) // dead at Kibo, but kwh delivered it since
+	case strings.HasPrefix(v, string(kibo.Delivered)):
 		return t.Success.Render(v)
-	case v == string(kibo.Retrying):
+	case strings.HasPrefix(v, string(kibo.Retrying)):
 		return t.Warning.Render(v)
 	}
 	return t.Error.Render(v) // dead, unknown (…)

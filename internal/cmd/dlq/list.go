@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
@@ -26,19 +27,22 @@ type ListOptions struct {
 	Printer func() *output.Printer
 	Theme   func() *ui.Theme
 	Now     func() time.Time
+	// StateDir holds the replay ledger.
+	StateDir string
 
-	Subscription   string
-	Status         string
-	IncludePending bool
-	Topics         []string
-	Since          string
-	FailIfAny      bool
-	Concurrency    int
+	Subscription    string
+	IncludeReplayed bool
+	Status          string
+	IncludePending  bool
+	Topics          []string
+	Since           string
+	FailIfAny       bool
+	Concurrency     int
 }
 
 // NewCmdList is `kwh dlq list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, Theme: f.Theme, Now: time.Now}
+	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, Theme: f.Theme, Now: time.Now, StateDir: config.StateDir(f.Getenv)}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List dead deliveries of every subscription (or one)",
@@ -57,12 +61,18 @@ A subscription Kibo pushes nothing to (disabled by Kibo after 24 h of failed
 deliveries, switched off, or unconfirmed: see kwh subs list) gets a warning on
 stderr with what to do, since its DLQ stays empty while events go nowhere.
 
+Deliveries kwh dlq retry has since delivered to the subscription's endpoint
+(the replay ledger says so) are left out, with a count on stderr;
+--include-replayed lists them too, marked "replayed HH:MM". A failed replay
+stays listed, marked "replay failed". -o json carries each one's "replay".
+
 --fail-if-any exits 3 (for CI) when anything dead or unknown is listed, and
 when a subscription checked is one Kibo pushes nothing to.`,
 		Example: `  kwh dlq list
   kwh dlq list --subscription 3f9c…a1 --include-pending
   kwh dlq list --topic 'order.*' --since 24h -o json
-  kwh dlq list --fail-if-any -q   # in CI: exit 3 when Kibo gave up on anything`,
+  kwh dlq list --fail-if-any -q   # in CI: exit 3 when Kibo gave up on anything
+  kwh dlq list --include-replayed # also what kwh dlq retry has delivered since`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Concurrency < 1 {
@@ -78,6 +88,7 @@ when a subscription checked is one Kibo pushes nothing to.`,
 	fl.StringVar(&opts.Subscription, "subscription", "", "only this subscription (id, prefix or short form)")
 	fl.StringVar(&opts.Status, "status", "", "only deliveries whose deliveryStatus is this (case-insensitive)")
 	fl.BoolVar(&opts.IncludePending, "include-pending", false, "also list deliveries Kibo is still retrying")
+	fl.BoolVar(&opts.IncludeReplayed, "include-replayed", false, "also list dead deliveries kwh dlq retry has delivered since")
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "only this topic or glob (repeatable)")
 	fl.StringVar(&opts.Since, "since", "", "only deliveries last attempted at or after this time or duration ago")
 	fl.BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 3 when the list is not empty")
@@ -106,13 +117,21 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := attachReplays(opts.StateDir, entries); err != nil {
+		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Warning.Render("! the replay ledger could not be read, so replayed deliveries are listed too: "+err.Error()))
+	}
+	entries, hidden := opts.dropReplayed(entries)
 	p := opts.Printer()
-	if err := p.PrintList(entries, entryTable(entries)); err != nil {
+	if err := p.PrintList(entries, entryTable(entries, opts.Now())); err != nil {
 		return err
 	}
 	silent := warnNotPushed(opts.IO.ErrOut, opts.Theme(), subs, opts.Topics)
 	if p.IsHuman() {
 		opts.footer(entries, len(subs), silent)
+	}
+	if hidden > 0 {
+		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("%d dead %s replayed successfully since (kwh dlq retry) not listed: --include-replayed shows them",
+			hidden, cmdutil.Plural(hidden, "delivery", "deliveries"))))
 	}
 	if opts.FailIfAny && (len(entries) > 0 || silent > 0) {
 		return cmdutil.CheckFailed(failSummary(len(entries), silent))
@@ -156,6 +175,20 @@ func subscribesToAny(s kibo.EventSubscription, patterns []string) bool {
 		}
 	}
 	return false
+}
+
+// dropReplayed leaves out what a replay delivered, unless asked for.
+func (opts *ListOptions) dropReplayed(entries []Entry) ([]Entry, int) {
+	if opts.IncludeReplayed {
+		return entries, 0
+	}
+	kept := entries[:0]
+	for _, e := range entries {
+		if !e.replayed() {
+			kept = append(kept, e)
+		}
+	}
+	return kept, len(entries) - len(kept)
 }
 
 // keep selects dead deliveries (and retrying ones when asked) that pass the filters.
@@ -286,7 +319,7 @@ var columns = []output.Column{
 	{Header: "delivery status", Wide: true},
 }
 
-func entryTable(entries []Entry) output.Table {
+func entryTable(entries []Entry, now time.Time) output.Table {
 	t := output.Table{Columns: columns}
 	for _, e := range entries {
 		d, ev := e.Delivery, eventSummary(e.Delivery)
@@ -294,7 +327,7 @@ func entryTable(entries []Entry) output.Table {
 			e.SubscriptionID, e.Endpoint, processID(d), ev.Topic, ev.EntityID, ev.EventID,
 			fmt.Sprint(len(d.DeliveryAttempts)), statusText(d.LastAttempt()),
 			cmdutil.FormatTime(d.LastExecutionDate), cmdutil.FormatTime(d.NextExecutionDate),
-			intText(d.RetriesRemaining), d.Verdict().Label(), d.DeliveryStatus,
+			intText(d.RetriesRemaining), stateCell(e, now), d.DeliveryStatus,
 		})
 	}
 	return t

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -136,7 +135,7 @@ func retryRun(ctx context.Context, opts *RetryOptions) error {
 	if err := opts.confirm(items); err != nil {
 		return err
 	}
-	ledger, err := ledger.Open(filepath.Join(opts.StateDir, "replay.db"))
+	ledger, err := ledger.Open(ledgerPath(opts.StateDir))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,10 +14,11 @@ import (
 )
 
 // pushHarness is the seed's tenant with a single subscription to order.*
-// whose endpoint always answers status, pushed by the emulator on a fake clock.
-func pushHarness(t *testing.T, status int, o emulator.PushOptions) (*apptest.Harness, *emulator.FakeClock, string) {
+// whose endpoint answers what status holds, pushed by the emulator on a fake
+// clock.
+func pushHarness(t *testing.T, status *atomic.Int32, o emulator.PushOptions) (*apptest.Harness, *emulator.FakeClock, string) {
 	t.Helper()
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(int(status.Load())) }))
 	t.Cleanup(app.Close)
 	seed := apptest.Seed(t)
 	seed.Subscriptions, seed.DeliveryAttempts = nil, nil
@@ -32,7 +34,7 @@ func pushHarness(t *testing.T, status int, o emulator.PushOptions) (*apptest.Har
 // An endpoint answering 202 is retried on Kibo's whole schedule and ends
 // dead: kwh must say so, and why.
 func TestDLQAnEndpointAnswering202IsDead(t *testing.T) {
-	h, clock, sub := pushHarness(t, http.StatusAccepted, emulator.PushOptions{})
+	h, clock, sub := pushHarness(t, answering(http.StatusAccepted), emulator.PushOptions{})
 	pub, err := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened", EntityID: "100234"})
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +74,42 @@ func TestRetryCountsOnly200(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func answering(status int32) *atomic.Int32 {
+	var v atomic.Int32
+	v.Store(status)
+	return &v
+}
+
+// After a successful replay the DLQ no longer fails CI; --include-replayed
+// brings the replayed deliveries back, marked.
+func TestDLQListLeavesOutReplayedDeliveries(t *testing.T) {
+	status := answering(500)
+	h, clock, _ := pushHarness(t, status, emulator.PushOptions{})
+	if _, err := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened", Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(3 * 24 * time.Hour)
+	if res := h.Run("dlq", "list", "--fail-if-any"); res.Code != 3 {
+		t.Fatalf("dead before the replay: exit %d: %s", res.Code, res.Stderr)
+	}
+	status.Store(200)
+	if res := h.Run("dlq", "retry", "--all", "--yes"); res.Code != 0 || !strings.Contains(res.Stderr, "2 delivered") {
+		t.Fatalf("retry: exit %d: %s", res.Code, res.Stderr)
+	}
+	res := h.Run("dlq", "list", "--fail-if-any")
+	if res.Code != 0 || res.Stdout != "" || !strings.Contains(res.Stderr, "2 dead deliveries replayed successfully since (kwh dlq retry) not listed: --include-replayed shows them") {
+		t.Fatalf("after the replay: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	res = h.Run("dlq", "list", "--fail-if-any", "--include-replayed", "-o", "json", "--jq", `.[] | "\(.state) \(.replay.delivered) \(.replay.status) \(.replay.attempts)"`)
+	if res.Code != 3 || res.Stdout != "dead true 200 1\ndead true 200 1\n" {
+		t.Fatalf("--include-replayed: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	res = h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "list", "--include-replayed", "--no-color")
+	if !strings.Contains(res.Stdout, "dead · replayed ") {
+		t.Errorf("the table should say when it was replayed:\n%s", res.Stdout)
+	}
+}
 
 // Replaying to a subscription Kibo pushes nothing to still posts, and says
 // that Kibo's own pushes stay off.

@@ -5,6 +5,9 @@ package ledger
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,12 +56,29 @@ func Open(path string) (*Bolt, error) {
 	return &Bolt{db: db}, nil
 }
 
+// OpenReadOnly opens an existing ledger to read it beside a running replay
+// (a shared lock); found is false when nothing was ever replayed.
+func OpenReadOnly(path string) (l *Bolt, found bool, err error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	db, err := boltfile.Open(path, func(o *bolt.Options) { o.ReadOnly = true })
+	if err != nil {
+		return nil, false, err
+	}
+	return &Bolt{db: db}, true, nil
+}
+
 // Get returns the last outcome recorded under key.
 func (l *Bolt) Get(key string) (Outcome, bool, error) {
 	var o Outcome
 	found := false
 	err := l.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(ledgerBucket).Get([]byte(key))
+		b := tx.Bucket(ledgerBucket)
+		if b == nil {
+			return nil
+		}
+		raw := b.Get([]byte(key))
 		if raw == nil {
 			return nil
 		}

@@ -131,14 +131,11 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error, code int) {
 
 // hintFor is what to try next for the errors whose cause kwh knows.
 func hintFor(f *cmdutil.Factory, err error, code int) string {
-	var noCreds *cmdutil.NoCredentialsError
-	var noProfile *cmdutil.UnknownProfileError
+	var hinted interface{ Hint() string }
 	var down *kibo.UnreachableError
 	switch {
-	case errors.As(err, &noCreds):
-		return noCreds.Hint()
-	case errors.As(err, &noProfile):
-		return noProfile.Hint()
+	case errors.As(err, &hinted):
+		return hinted.Hint()
 	case errors.As(err, &down):
 		return unreachableHint(down)
 	case code == cmdutil.ExitAuth:

@@ -108,8 +108,9 @@ type Result struct {
 
 // RunOpts tune a run.
 type RunOpts struct {
-	TTY   bool   // stdout, stderr and stdin are terminals, colour on
-	Stdin string // what stdin holds
+	TTY   bool      // stdout, stderr and stdin are terminals, colour on
+	Stdin string    // what stdin holds
+	In    io.Reader // when set, stdin instead of Stdin (a pipe that stays silent)
 }
 
 // Run runs kwh with args in a fresh process-like environment.
@@ -132,9 +133,17 @@ func (h *Harness) RunWith(o RunOpts, args ...string) Result {
 	return h.run(context.Background(), o, args)
 }
 
+// RunWithContext runs kwh with options under ctx: cancelling it is Ctrl-C.
+func (h *Harness) RunWithContext(ctx context.Context, o RunOpts, args ...string) Result {
+	return h.run(ctx, o, args)
+}
+
 func (h *Harness) run(ctx context.Context, o RunOpts, args []string) Result {
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(o.Stdin)
+	if o.In != nil {
+		ios.In = o.In
+	}
 	if o.TTY {
 		ios.SetStdoutTTY(true)
 		ios.SetStderrTTY(true)

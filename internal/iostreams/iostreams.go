@@ -4,6 +4,8 @@ package iostreams
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"os"
 
@@ -112,4 +114,28 @@ func readLine(r io.Reader) (string, error) {
 		}
 	}
 	return string(bytes.TrimRight(buf, "\r")), nil
+}
+
+// ReadAllContext reads stdin to its end, at most max bytes (more is an
+// error), and gives up when ctx ends: a read blocked on a silent pipe must
+// not outlive Ctrl-C.
+func (s *IOStreams) ReadAllContext(ctx context.Context, max int64) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(s.In, max+1))
+		done <- result{b, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-done:
+		if r.err == nil && int64(len(r.b)) > max {
+			return nil, fmt.Errorf("standard input holds more than %d bytes", max)
+		}
+		return r.b, r.err
+	}
 }

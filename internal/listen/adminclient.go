@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltfile"
 )
 
 // AdminFile names the file beside the store where a running kwh listen says
@@ -53,6 +54,22 @@ func removeAdminInfo(dir string, info AdminInfo) {
 type AdminClient struct {
 	info   AdminInfo
 	client *http.Client
+}
+
+// nameHolder adds the pid of the kwh listen holding the store in dir (from
+// its admin file) to a boltfile.InUseError.
+func nameHolder(dir string, err error) error {
+	var inUse *boltfile.InUseError
+	if !errors.As(err, &inUse) {
+		return err
+	}
+	if raw, rerr := os.ReadFile(filepath.Join(dir, AdminFile)); rerr == nil {
+		var info AdminInfo
+		if json.Unmarshal(raw, &info) == nil {
+			inUse.PID = info.PID
+		}
+	}
+	return err
 }
 
 // dialAdmin finds a running kwh listen for the store in dir, or returns nil.

@@ -52,7 +52,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 		}
 		bolt, err := boltstore.Open(filepath.Join(cfg.StoreDir, StoreFile))
 		if err != nil {
-			return nil, err
+			return nil, nameHolder(cfg.StoreDir, err)
 		}
 		l.st, l.ownStore, cfg.Store = bolt, true, bolt
 	}

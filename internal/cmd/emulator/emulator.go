@@ -62,6 +62,9 @@ On start it prints export lines that point kwh at it (or use --write-profile).`,
 			if opts.TimeScale <= 0 {
 				return cmdutil.FlagErrorf("--time-scale must be positive")
 			}
+			if err := cmdutil.CheckPort(opts.Port); err != nil {
+				return err
+			}
 			if opts.DuplicateRate < 0 || opts.DuplicateRate > 1 {
 				return cmdutil.FlagErrorf("--duplicate-rate is a probability between 0 and 1")
 			}
@@ -105,7 +108,7 @@ func run(ctx context.Context, opts *Options) error {
 	})
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
 	if err != nil {
-		return fmt.Errorf("listening on %s:%d: %w", opts.Host, opts.Port, err)
+		return cmdutil.ExplainConflict(fmt.Errorf("listening on %s:%d: %w", opts.Host, opts.Port, err), opts.Host, opts.Port, "")
 	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(opts.IO.Out, "export KIBO_CLIENT_ID=%s KIBO_SHARED_SECRET=%s KIBO_TENANT=%d KIBO_SITE=%d KIBO_AUTH_HOST=%s KIBO_API_HOST=%s\n",

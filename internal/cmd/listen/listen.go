@@ -106,6 +106,9 @@ Everything received stays in the inbox: see kwh inbox.`,
 }
 
 func (opts *Options) config() (listen.Config, error) {
+	if err := cmdutil.CheckPort(opts.Port); err != nil {
+		return listen.Config{}, err
+	}
 	maxBody, err := parseSize(opts.MaxBody)
 	if err != nil {
 		return listen.Config{}, cmdutil.FlagErrorf("--max-body %q: %v", opts.MaxBody, err)
@@ -159,7 +162,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	l, err := listen.Start(cfg)
 	if err != nil {
-		return err
+		return cmdutil.ExplainConflict(err, opts.Host, opts.Port, cfg.StoreName)
 	}
 	r := &Renderer{Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Printer: opts.Printer(), Talk: th, Location: opts.Location}
 	done := make(chan error, 1)

@@ -4,6 +4,7 @@ package verify
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -79,10 +80,13 @@ raw HTTP request with --request FILE. Exits 0 when valid, 3 when not.`,
 			if opts.SecretStdin && opts.Request == "" && (opts.BodyFile == "" || opts.BodyFile == "-") {
 				return cmdutil.FlagErrorf("--shared-secret-stdin needs the body in a file or --request")
 			}
+			if opts.readsStdin() && opts.IO.IsStdinTTY() {
+				return cmdutil.FlagErrorf("kwh verify reads the body from standard input, which is a terminal: give a body file, --request FILE, or pipe the body in (pbpaste | kwh verify --date … --signature …)")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(opts)
+			return run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -95,12 +99,20 @@ raw HTTP request with --request FILE. Exits 0 when valid, 3 when not.`,
 	return cmd
 }
 
-func run(opts *Options) error {
-	secret, err := sharedSecret(opts)
+// maxStdin bounds what verify reads from standard input (a body or a secret).
+const maxStdin = 32 << 20
+
+// readsStdin reports whether the body or the secret comes from standard input.
+func (opts *Options) readsStdin() bool {
+	return opts.SecretStdin || (opts.Request == "" && (opts.BodyFile == "" || opts.BodyFile == "-"))
+}
+
+func run(ctx context.Context, opts *Options) error {
+	secret, err := sharedSecret(ctx, opts)
 	if err != nil {
 		return err
 	}
-	body, date, sig, err := readInput(opts)
+	body, date, sig, err := readInput(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -133,9 +145,9 @@ func run(opts *Options) error {
 	return nil
 }
 
-func sharedSecret(opts *Options) (string, error) {
+func sharedSecret(ctx context.Context, opts *Options) (string, error) {
 	if opts.SecretStdin {
-		raw, err := io.ReadAll(opts.IO.In)
+		raw, err := opts.IO.ReadAllContext(ctx, maxStdin)
 		if err != nil {
 			return "", err
 		}
@@ -152,7 +164,7 @@ func sharedSecret(opts *Options) (string, error) {
 }
 
 // readInput returns the raw body bytes and the two headers.
-func readInput(opts *Options) ([]byte, string, string, error) {
+func readInput(ctx context.Context, opts *Options) ([]byte, string, string, error) {
 	if opts.Request != "" {
 		raw, err := os.ReadFile(opts.Request)
 		if err != nil {
@@ -171,7 +183,10 @@ func readInput(opts *Options) ([]byte, string, string, error) {
 	var body []byte
 	var err error
 	if opts.BodyFile == "" || opts.BodyFile == "-" {
-		body, err = io.ReadAll(opts.IO.In)
+		body, err = opts.IO.ReadAllContext(ctx, maxStdin)
+		if ctx.Err() != nil {
+			return nil, "", "", ctx.Err()
+		}
 	} else {
 		body, err = os.ReadFile(opts.BodyFile)
 	}

@@ -25,10 +25,23 @@ func Open(path string, tune func(*bolt.Options)) (*bolt.DB, error) {
 	}
 	db, err := bolt.Open(path, 0o600, o)
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("%s is in use by another kwh process", path)
+		return nil, &InUseError{Path: path}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// InUseError is a file another process holds open (bbolt's lock).
+type InUseError struct {
+	Path string
+	PID  int // the holder's process id when known, else 0
+}
+
+func (e *InUseError) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("%s is in use by another kwh process (pid %d)", e.Path, e.PID)
+	}
+	return fmt.Sprintf("%s is in use by another kwh process", e.Path)
 }

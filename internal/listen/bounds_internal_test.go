@@ -50,6 +50,7 @@ func TestLimitListenerWaitsForAFreeSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln := newLimitListener(inner, 2)
+	ln.evictAfter = time.Hour // nothing is old enough to evict here
 	defer ln.Close()
 	var held []net.Conn
 	for range 3 {
@@ -101,4 +102,53 @@ func TestLimitListenerWaitsForAFreeSlot(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("Accept at the cap returned a connection after Close")
 	}
+}
+
+// At the cap, the connection idle or unfinished for longest is closed to
+// make room; one whose request is being handled is kept.
+func TestLimitListenerEvictsTheOldestUnfinished(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := newLimitListener(inner, 2)
+	ln.evictAfter = 0
+	defer ln.Close()
+	var clients []net.Conn
+	for range 4 {
+		c, err := net.Dial("tcp", inner.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	busy, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy.(*limitConn).busy = true
+	old, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if _, err := clients[1].Read(make([]byte, 1)); err == nil {
+		t.Fatal("the oldest idle connection was not closed")
+	}
+	// The busy one is never evicted: the fourth connection evicts the third.
+	fourth, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fourth.Close()
+	if _, err := clients[2].Read(make([]byte, 1)); err == nil {
+		t.Fatal("the third connection was not closed")
+	}
+	_ = busy.Close()
+	_ = old.Close()
 }

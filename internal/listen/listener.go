@@ -86,8 +86,10 @@ func Start(cfg Config) (_ *Listener, err error) {
 	url := ""
 	if ln != nil {
 		url = "http://" + ln.Addr().String()
-		l.srv, l.srvErr = l.r.server(), make(chan error, 1)
-		go func() { l.srvErr <- l.srv.Serve(newLimitListener(ln, l.r.cfg.MaxConns)) }()
+		var limited net.Listener
+		l.srv, limited = l.r.server(ln)
+		l.srvErr = make(chan error, 1)
+		go func() { l.srvErr <- l.srv.Serve(limited) }()
 		l.r.ready.Store(true)
 	}
 	l.r.emitReady(url, resumed)

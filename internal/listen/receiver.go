@@ -43,10 +43,13 @@ func (r *Receiver) emit(e Event) {
 	r.events.push(e)
 }
 
-// server is the HTTP server Kibo's pushes reach: every request is bounded
-// as a whole (bounds.go).
-func (r *Receiver) server() *http.Server {
-	return &http.Server{Handler: r, ReadHeaderTimeout: headerTimeout, ReadTimeout: r.cfg.RequestTimeout, IdleTimeout: idleTimeout}
+// server is the HTTP server Kibo's pushes reach and the listener it serves:
+// every request is bounded as a whole (bounds.go) and connections are
+// capped below the descriptor limit (connlimit.go).
+func (r *Receiver) server(ln net.Listener) (*http.Server, net.Listener) {
+	ll := newLimitListener(ln, r.cfg.MaxConns)
+	return &http.Server{Handler: r, ReadHeaderTimeout: headerTimeout, ReadTimeout: r.cfg.RequestTimeout, IdleTimeout: idleTimeout,
+		ConnState: ll.connState, ConnContext: withConn}, ll
 }
 
 // emitReady reports the receiver's public URL ("" without HTTP) and how
@@ -81,6 +84,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	remote := clientAddr(req)
 	body, err := r.readBody(w, req)
+	if err == nil {
+		markBusy(req)
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

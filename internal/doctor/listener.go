@@ -13,8 +13,9 @@ type ListenerStatus struct {
 	URL     string   // where it receives pushes
 	Ready   bool     // its /readyz answered ready
 	Targets []string // forward targets (routes included)
-	Spooled int      // events waiting to be forwarded
+	Spooled int      // forwards waiting to be delivered
 	GivenUp int      // forwards it stopped retrying
+	Partial bool     // counted among the newest entries only
 }
 
 // ListenerFinder finds a running kwh listen: (nil, nil) when none runs.
@@ -44,12 +45,20 @@ func checkListener(ctx context.Context, d *Doctor) []Result {
 
 func listenerState(st *ListenerStatus) Result {
 	r := Result{Subject: st.URL, Status: OK}
-	facts := []string{"running"}
-	if !st.Ready {
+	facts := []string{"running and ready"}
+	switch {
+	case st.URL == "":
+		r.Subject = "kwh listen"
+		facts = []string{"running without an HTTP receiver (events tail --forward)"}
+	case !st.Ready:
 		r.Status, r.Hint = Fail, "It is not ready yet or its store failed; see its output."
 		facts = []string{"running but not ready"}
 	}
-	facts = append(facts, fmt.Sprintf("%d spooled", st.Spooled))
+	atLeast := ""
+	if st.Partial {
+		atLeast = "at least "
+	}
+	facts = append(facts, fmt.Sprintf("%s%d %s spooled", atLeast, st.Spooled, plural(st.Spooled, "forward", "forwards")))
 	if st.GivenUp > 0 {
 		if r.Status == OK {
 			r.Status = Warn

@@ -74,8 +74,9 @@ func Start(cfg Config) (_ *Listener, err error) {
 			}
 		}()
 	}
+	status := &statusSource{ready: &l.r.ready, targets: l.r.cfg.AllTargets(), st: l.st}
 	if cfg.StoreDir != "" {
-		if l.stopAdm, err = serveAdmin(cfg.StoreDir, l.st); err != nil {
+		if l.stopAdm, err = serveAdmin(cfg.StoreDir, l.st, status); err != nil {
 			return nil, err
 		}
 	}
@@ -92,6 +93,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 		go func() { l.srvErr <- l.srv.Serve(limited) }()
 		l.r.ready.Store(true)
 	}
+	status.url.Store(&url)
 	l.r.emitReady(url, resumed)
 	return l, nil
 }
@@ -189,7 +191,7 @@ func maintain(st store.ListenStore, keep time.Duration, now func() time.Time) fu
 // serveAdmin lets `kwh inbox` read the store while this process holds it:
 // a loopback-only listener, separate from the one a tunnel exposes, guarded
 // by a token in a 0600 file beside the store.
-func serveAdmin(dir string, st store.ListenStore) (func(), error) {
+func serveAdmin(dir string, st store.ListenStore, status *statusSource) (func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -199,7 +201,7 @@ func serveAdmin(dir string, st store.ListenStore) (func(), error) {
 		ln.Close()
 		return nil, err
 	}
-	srv := &http.Server{Handler: AdminHandler(st, info.Token), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: withStatus(AdminHandler(st, info.Token), info.Token, status), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() {
 		removeAdminInfo(dir, info)

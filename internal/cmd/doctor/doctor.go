@@ -36,6 +36,7 @@ type Options struct {
 	Probe         bool
 	ProbeTimeout  time.Duration
 	Listen        bool
+	Store         string
 	Strict        bool
 }
 
@@ -59,6 +60,8 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
   probe         --probe: a signed isTest push answered 200 within 45 s
   dead-letters  dead deliveries and those Kibo is still retrying
   pull-queue    the pull queue is readable
+  listener      --listen, or whenever one runs: kwh listen ready, its forward
+                targets answering, spooled and given-up forwards
 
 Each result prints as it is known: ✓ ok, ! warning, ✗ failed, – skipped
 (an earlier check it needs failed). Exits 3 when a check failed (--strict:
@@ -85,6 +88,8 @@ a warning too), 0 otherwise. -o json prints an array of
 	fl.BoolVar(&opts.Probe, "probe", false, "send each endpoint a signed isTest push and expect 200 within 45 s")
 	fl.DurationVar(&opts.ProbeTimeout, "probe-timeout", kibo.PushTimeout, "how long a probe waits for an answer (Kibo waits 45 s)")
 	_ = fl.MarkHidden("probe-timeout")
+	fl.BoolVar(&opts.Listen, "listen", false, "check the local kwh listen (a failure when none runs)")
+	fl.StringVar(&opts.Store, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 on warnings too")
 	return cmd
 }

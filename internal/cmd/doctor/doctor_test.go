@@ -166,3 +166,29 @@ func TestDoctorSubscriptionProblems(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorListener(t *testing.T) {
+	h := apptest.New(t, healthySeed(t))
+	h.Env["KIBO_SITE"] = apptest.Site
+	store := t.TempDir()
+	listenerOnly := `.[] | select(.check == "listener") | .status + " " + .detail`
+
+	res := h.Run("doctor", "--listen", "--store", store, "-o", "json", "--jq", listenerOnly)
+	if res.Code != 3 || !strings.Contains(res.Stdout, "fail no running kwh listen found") {
+		t.Fatalf("--listen without one running: exit %d, %q", res.Code, res.Stdout)
+	}
+
+	app := httptest.NewServer(nil) // any answer means the app is up
+	t.Cleanup(app.Close)
+	r := h.Start("listen", "--port", "0", "-o", "ndjson", "--store", store, "--forward", app.URL)
+	t.Cleanup(func() { r.Stop() })
+	r.Next() // ready
+	res = h.Run("doctor", "--store", store, "-o", "json", "--jq", listenerOnly)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s %s", res.Code, res.Stdout, res.Stderr)
+	}
+	want := "ok running and ready, 0 forwards spooled\nok forward target answers (404 Not Found to HEAD)\n"
+	if res.Stdout != want {
+		t.Errorf("a running kwh listen is found without --listen: got %q, want %q", res.Stdout, want)
+	}
+}

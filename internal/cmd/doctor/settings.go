@@ -1,8 +1,11 @@
 package doctor
 
 import (
+	"context"
+
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/doctor"
+	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/output"
 )
 
@@ -47,5 +50,22 @@ func buildDoctor(opts *Options, p config.Profile) *doctor.Doctor {
 		Now:            opts.Now,
 	}
 	d.Client, d.ClientErr = opts.Client(p)
+	d.Listener = findListener(opts)
 	return d
+}
+
+// findListener asks the kwh listen running on the store directory, as
+// `kwh inbox` finds it.
+func findListener(opts *Options) doctor.ListenerFinder {
+	dir := opts.Store
+	if dir == "" {
+		dir = opts.StateDir
+	}
+	return func(context.Context) (*doctor.ListenerStatus, error) {
+		st, err := listen.ReadStatus(dir)
+		if st == nil || err != nil {
+			return nil, err
+		}
+		return &doctor.ListenerStatus{URL: st.URL, Ready: st.Ready, Targets: st.Targets, Spooled: st.Spooled, GivenUp: st.GivenUp, Partial: st.Partial}, nil
+	}
 }

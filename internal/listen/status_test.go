@@ -1,0 +1,69 @@
+package listen
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestReadStatus(t *testing.T) {
+	dir := t.TempDir()
+	if st, err := ReadStatus(dir); st != nil || err != nil {
+		t.Fatalf("no listener running: got %+v, %v", st, err)
+	}
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(failing.Close)
+	down := httptest.NewServer(nil)
+	down.Close()
+	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{failing.URL, down.URL},
+		MaxAttempts: 1, Backoff: func(int) time.Duration { return time.Hour }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Stop() })
+	ready := nextKind(t, l.Events(), KindReady)
+	body, h := signedPush("5f1c2e00-0000-0000-0000-000000000009", "order.opened")
+	req, _ := http.NewRequest(http.MethodPost, ready.URL+"/", bytes.NewReader(body))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	nextKind(t, l.Events(), KindFailed) // the first target gave up
+	st, err := ReadStatus(dir)
+	if err != nil || st == nil {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+	if st.URL != ready.URL || !st.Ready || len(st.Targets) != 2 || st.GivenUp < 1 || st.GivenUp+st.Spooled != 2 {
+		t.Errorf("status %+v", st)
+	}
+}
+
+func TestReadStatusSpooled(t *testing.T) {
+	dir := t.TempDir()
+	down := httptest.NewServer(nil)
+	down.Close()
+	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{down.URL},
+		Backoff: func(int) time.Duration { return time.Hour }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Stop() })
+	ready := nextKind(t, l.Events(), KindReady)
+	body, h := signedPush("5f1c2e00-0000-0000-0000-00000000000a", "order.opened")
+	req, _ := http.NewRequest(http.MethodPost, ready.URL+"/", bytes.NewReader(body))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	nextKind(t, l.Events(), KindRetrying)
+	st, err := ReadStatus(dir)
+	if err != nil || st == nil || st.Spooled != 1 || st.GivenUp != 0 {
+		t.Errorf("status %+v, %v", st, err)
+	}
+}

@@ -36,6 +36,7 @@ type Options struct {
 	Subscribe     []string
 	DuplicateRate float64
 	Reorder       bool
+	ClockSkew     time.Duration
 	WriteProfile  string
 }
 
@@ -53,10 +54,16 @@ otherwise it is retried on Kibo's production schedule (5 min, 1 h, 6 h, 24 h,
 then 24 h later) divided by --time-scale, and every attempt is recorded, so
 kwh dlq list/show/retry see what they would on a real tenant.
 
+A subscription may point at the emulator's own test endpoints,
+/_kwh/emulator/endpoint/200 (or 202, 500, any status), /redirect and /hang,
+to see what kwh doctor --probe and kwh dlq make of them. --clock-skew dates
+its answers and pushes as a host whose clock is off would.
+
 On start it prints export lines that point kwh at it (or use --write-profile).`,
 		Example: `  kwh emulator --subscribe 'http://127.0.0.1:8080=order.*,shipment.*' --time-scale 3600
   kwh emulator --seed tenant.json --write-profile emulator
-  kwh emulator --subscribe http://127.0.0.1:8080=order.opened --duplicate-rate 0.2 --reorder`,
+  kwh emulator --subscribe http://127.0.0.1:8080=order.opened --duplicate-rate 0.2 --reorder
+  kwh emulator --subscribe http://127.0.0.1:5050/_kwh/emulator/endpoint/202=order.* --clock-skew 200s`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.TimeScale <= 0 {
@@ -79,6 +86,7 @@ On start it prints export lines that point kwh at it (or use --write-profile).`,
 	fl.StringArrayVar(&opts.Subscribe, "subscribe", nil, "add a subscription: URL=TOPIC_GLOB[,GLOB] (repeatable)")
 	fl.Float64Var(&opts.DuplicateRate, "duplicate-rate", 0, "chance that a delivered event is pushed again")
 	fl.BoolVar(&opts.Reorder, "reorder", false, "shuffle the order of different topics within a short window")
+	fl.DurationVar(&opts.ClockSkew, "clock-skew", 0, "run the emulator's clock this far ahead (negative: behind) in its Date headers")
 	fl.StringVar(&opts.WriteProfile, "write-profile", "", "store a profile with this name that points kwh at the emulator")
 	cmd.AddCommand(NewCmdPublish(f, nil))
 	return cmd
@@ -90,6 +98,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	emu := emulator.New(seed)
+	emu.SetClockSkew(opts.ClockSkew)
 	clientID, secret, tenant, site := emu.Credentials()
 	for _, s := range opts.Subscribe {
 		url, globs, ok := strings.Cut(s, "=")

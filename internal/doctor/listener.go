@@ -3,7 +3,8 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"net/http"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -35,10 +36,8 @@ func checkListener(ctx context.Context, d *Doctor) []Result {
 		return nil
 	}
 	out := []Result{listenerState(st)}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: d.ProbeTransport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, t := range st.Targets {
-		out = append(out, targetAnswers(ctx, client, t))
+		out = append(out, d.targetAnswers(ctx, t))
 	}
 	return out
 }
@@ -73,26 +72,41 @@ func listenerState(st *ListenerStatus) Result {
 	return r
 }
 
-// targetAnswers asks whether a forward target is up: any HTTP answer will
-// do, since the app's own routes decide the status.
-func targetAnswers(ctx context.Context, client *http.Client, target string) Result {
-	url := target
+// targetAnswers asks whether a forward target is up by connecting to it:
+// an HTTP request would reach the app's handler as if it were an event.
+func (d *Doctor) targetAnswers(ctx context.Context, target string) Result {
+	raw := target
 	if _, after, ok := strings.Cut(target, " → "); ok {
-		url = after // a route: "order.* → URL"
+		raw = after // a route: "order.* → URL"
 	}
 	r := Result{Subject: target}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
-	if err != nil {
-		r.Status, r.Detail = Fail, err.Error()
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		r.Status, r.Detail = Fail, fmt.Sprintf("%q is not a URL", raw)
 		return r
 	}
-	resp, err := client.Do(req)
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := d.dial(dctx, addr)
 	if err != nil {
 		r.Status, r.Detail = Fail, "forward target does not answer: "+shortNetError(err)
 		r.Hint = "Start your app, or point --forward at where it listens; kwh listen keeps events spooled until it answers."
 		return r
 	}
-	resp.Body.Close()
-	r.Status, r.Detail = OK, fmt.Sprintf("forward target answers (%s to HEAD)", resp.Status)
+	conn.Close()
+	r.Status, r.Detail = OK, "forward target accepts connections"
 	return r
+}
+
+func (d *Doctor) dial(ctx context.Context, addr string) (net.Conn, error) {
+	var dialer net.Dialer
+	return dialer.DialContext(ctx, "tcp", addr)
 }

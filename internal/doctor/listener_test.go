@@ -27,7 +27,7 @@ func TestCheckListener(t *testing.T) {
 		{"none running, --listen", found(nil), true, [][3]string{{"fail", "kwh listen", "no running kwh listen found"}}},
 		{"asking failed", func(context.Context) (*ListenerStatus, error) { return nil, errors.New("boom") }, false, [][3]string{{"fail", "kwh listen", "boom"}}},
 		{"healthy", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{app.URL}}), false,
-			[][3]string{{"ok", "http://127.0.0.1:8080", "running and ready, 0 forwards spooled"}, {"ok", app.URL, "forward target answers (404 Not Found to HEAD)"}}},
+			[][3]string{{"ok", "http://127.0.0.1:8080", "running and ready, 0 forwards spooled"}, {"ok", app.URL, "forward target accepts connections"}}},
 		{"target down, backlog and given up", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{"order.* → " + down.URL}, Spooled: 3, GivenUp: 2}), false,
 			[][3]string{{"warn", "http://127.0.0.1:8080", "3 forwards spooled, 2 forwards given up"}, {"fail", "order.* → ", "forward target does not answer: connection refused"}}},
 		{"not ready", found(&ListenerStatus{URL: "http://127.0.0.1:8080"}), false, [][3]string{{"fail", "http://127.0.0.1:8080", "running but not ready"}}},

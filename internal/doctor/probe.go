@@ -31,15 +31,23 @@ func checkProbe(ctx context.Context, d *Doctor) []Result {
 	})
 }
 
-// probeTopic is a topic of the subscription Kibo knows, so the handler sees
-// a body it expects.
+// probeTopic is a catalog topic the subscription takes (a glob such as
+// order.* stands for its first match), so the handler sees a body it expects.
 func probeTopic(topics []string) string {
 	for _, t := range topics {
-		if _, ok := webhook.Lookup(t); ok {
-			return t
+		if !webhook.IsGlob(t) {
+			if _, ok := webhook.Lookup(t); ok {
+				return t
+			}
+			continue
+		}
+		for _, c := range webhook.Topics() {
+			if webhook.MatchTopic(t, c.Name) {
+				return c.Name
+			}
 		}
 	}
-	if len(topics) > 0 {
+	if len(topics) > 0 && !webhook.IsGlob(topics[0]) {
 		return topics[0]
 	}
 	return "application.installed"

@@ -72,3 +72,22 @@ func TestCheckProbe(t *testing.T) {
 		t.Errorf("the probe push was %+v, want an isTest order.opened", gotProbe)
 	}
 }
+
+func TestProbeTopic(t *testing.T) {
+	tests := []struct {
+		topics []string
+		want   string
+	}{
+		{[]string{"nope.nothing", "order.opened"}, "order.opened"},
+		{[]string{"shipment.*"}, ""}, // a catalog topic the glob matches
+		{[]string{"custom.topic"}, "custom.topic"},
+		{nil, "application.installed"},
+	}
+	for _, tt := range tests {
+		got := probeTopic(tt.topics)
+		_, known := webhook.Lookup(got)
+		if (tt.want != "" && got != tt.want) || (tt.want == "" && !(known && webhook.MatchTopic(tt.topics[0], got))) {
+			t.Errorf("probeTopic(%v) = %s, want %s", tt.topics, got, tt.want)
+		}
+	}
+}

@@ -187,7 +187,7 @@ func TestDoctorListener(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s %s", res.Code, res.Stdout, res.Stderr)
 	}
-	want := "ok running and ready, 0 forwards spooled\nok forward target answers (404 Not Found to HEAD)\n"
+	want := "ok running and ready, 0 forwards spooled\nok forward target accepts connections\n"
 	if res.Stdout != want {
 		t.Errorf("a running kwh listen is found without --listen: got %q, want %q", res.Stdout, want)
 	}

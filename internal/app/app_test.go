@@ -53,7 +53,7 @@ func TestExpiredCachedTokenIsRenewedOnce(t *testing.T) {
 	if n := h.Emu.TokenRequests(); n != 2 {
 		t.Fatalf("token requests = %d, want 2 (one per expiry)", n)
 	}
-	if g := fmt.Sprint(h.Emu.Grants()); g != "[client_credentials refresh_token]" {
+	if g := fmt.Sprint(h.Emu.Grants()); g != "[client_credentials client_credentials+refresh_token]" {
 		t.Errorf("grants = %s: the expired token's refresh_token should have been used", g)
 	}
 }

@@ -31,8 +31,14 @@ func (e *Emulator) handleOAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.grants = append(e.grants, body.GrantType)
-	if body.GrantType == "refresh_token" && body.RefreshToken != "" {
+	grant := body.GrantType
+	if body.RefreshToken != "" {
+		grant += "+refresh_token"
+	}
+	e.grants = append(e.grants, grant)
+	// A refresh is what Kibo's SDKs send: grant_type client_credentials with
+	// the refresh_token added (OAuth's refresh_token grant is taken too).
+	if body.RefreshToken != "" && (body.GrantType == "client_credentials" || body.GrantType == "refresh_token") {
 		if e.refresh[body.RefreshToken] != body.ClientID {
 			writeError(w, http.StatusUnauthorized, "INVALID_REFRESH_TOKEN", "The refresh token is not valid.")
 			return
@@ -83,7 +89,8 @@ func (e *Emulator) authed(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// Grants lists the grant_type of every token request, in order.
+// Grants lists the grant_type of every token request, in order, with
+// "+refresh_token" when one was sent.
 func (e *Emulator) Grants() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()

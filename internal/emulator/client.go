@@ -7,37 +7,52 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
 
 // PublishTo asks a running emulator at base (http://127.0.0.1:5050) to publish.
 func PublishTo(ctx context.Context, transport http.RoundTripper, base string, req PublishRequest) ([]Published, error) {
+	var out struct {
+		Events []Published `json:"events"`
+	}
+	err := control(ctx, transport, base, "/publish", req, &out)
+	return out.Events, err
+}
+
+// ReenableAt asks a running emulator to re-enable a subscription Kibo
+// disabled, as verifying its event configuration in Dev Center does.
+func ReenableAt(ctx context.Context, transport http.RoundTripper, base, subscriptionID string) (Reenabled, error) {
+	var out Reenabled
+	err := control(ctx, transport, base, "/subscriptions/"+url.PathEscape(subscriptionID)+"/enable", struct{}{}, &out)
+	return out, err
+}
+
+// control POSTs req to one of the emulator's control endpoints and reads its answer into out.
+func control(ctx context.Context, transport http.RoundTripper, base, path string, req, out any) error {
 	raw, _ := json.Marshal(req)
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+ControlPrefix+"/publish", bytes.NewReader(raw))
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+ControlPrefix+path, bytes.NewReader(raw))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 30 * time.Second, Transport: transport}).Do(r)
 	if err != nil {
-		return nil, fmt.Errorf("no emulator answered at %s: %w", base, err)
+		return fmt.Errorf("no emulator answered at %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, fmt.Errorf("%s is not a kwh emulator (no %s): is the API host a real tenant?", base, ControlPrefix)
+	var e struct{ Message, ErrorCode string }
+	_ = json.Unmarshal(body, &e)
+	if resp.StatusCode == http.StatusNotFound && e.ErrorCode != "SUBSCRIPTION_NOT_FOUND" {
+		return fmt.Errorf("%s is not a kwh emulator (no %s): is the API host a real tenant?", base, ControlPrefix)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct{ Message string }
-		_ = json.Unmarshal(body, &e)
-		return nil, fmt.Errorf("the emulator refused: %d %s", resp.StatusCode, e.Message)
+		return fmt.Errorf("the emulator refused: %d %s", resp.StatusCode, e.Message)
 	}
-	var out struct {
-		Events []Published `json:"events"`
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("the emulator's answer: %w", err)
 	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return nil, fmt.Errorf("the emulator's answer: %w", err)
-	}
-	return out.Events, nil
+	return nil
 }

@@ -18,9 +18,10 @@ type realClock struct{}
 func (realClock) Now() time.Time                      { return time.Now() }
 func (realClock) AfterFunc(d time.Duration, f func()) { time.AfterFunc(d, f) }
 
-// ScaledClock runs time faster: Now advances scale times faster than the base
-// clock from start, and a wait of d lasts d/scale. Kibo's hours of retries
-// then pass in seconds, yet the recorded dates keep Kibo's spacing.
+// ScaledClock runs Kibo's waits faster: a wait of d lasts d/scale, so hours
+// of retries pass in seconds. Now stays the base clock's (wall-clock dates,
+// so --since 2h means what it says); KiboNow is the time Kibo would see,
+// scale times faster from start, for rules such as "disabled after 24 h".
 type ScaledClock struct {
 	Base  Clock
 	Scale float64
@@ -35,13 +36,33 @@ func NewScaledClock(base Clock, scale float64) *ScaledClock {
 	return &ScaledClock{Base: base, Scale: scale, start: base.Now()}
 }
 
-func (c *ScaledClock) Now() time.Time {
+func (c *ScaledClock) Now() time.Time { return c.Base.Now() }
+
+// KiboNow is the scaled time: start plus scale times the time since.
+func (c *ScaledClock) KiboNow() time.Time {
 	return c.start.Add(time.Duration(float64(c.Base.Now().Sub(c.start)) * c.Scale))
 }
 
-func (c *ScaledClock) AfterFunc(d time.Duration, f func()) {
-	c.Base.AfterFunc(time.Duration(float64(d)/c.Scale), f)
+// Wall is how long a wait of Kibo's d lasts on the base clock.
+func (c *ScaledClock) Wall(d time.Duration) time.Duration { return time.Duration(float64(d) / c.Scale) }
+
+// kiboNow is Kibo's time on any clock: the scaled one's, or Now.
+func kiboNow(c Clock) time.Time {
+	if s, ok := c.(*ScaledClock); ok {
+		return s.KiboNow()
+	}
+	return c.Now()
 }
+
+// wallDelay is how long Kibo's wait d lasts on c.
+func wallDelay(c Clock, d time.Duration) time.Duration {
+	if s, ok := c.(*ScaledClock); ok {
+		return s.Wall(d)
+	}
+	return d
+}
+
+func (c *ScaledClock) AfterFunc(d time.Duration, f func()) { c.Base.AfterFunc(c.Wall(d), f) }
 
 // FakeClock only moves when Advance is called; due callbacks run inside
 // Advance, in time order, one after another.

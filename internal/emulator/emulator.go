@@ -5,14 +5,14 @@
 package emulator
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Emulator holds the emulated tenant's state. All methods are safe for
@@ -29,6 +29,9 @@ type Emulator struct {
 	latency  time.Duration
 	skew     time.Duration
 	requests []Request
+	// failingSince is when (Kibo time) each failing subscriber's run of
+	// failed deliveries began.
+	failingSince map[string]time.Time
 
 	// TokenTTL is the expires_in of issued tokens (default one hour).
 	TokenTTL time.Duration
@@ -41,11 +44,12 @@ type Emulator struct {
 // New returns an emulator seeded with s.
 func New(s Seed) *Emulator {
 	e := &Emulator{
-		seed:     s,
-		tokens:   map[string]time.Time{},
-		refresh:  map[string]string{},
-		TokenTTL: time.Hour,
-		Now:      time.Now,
+		seed:         s,
+		tokens:       map[string]time.Time{},
+		refresh:      map[string]string{},
+		failingSince: map[string]time.Time{},
+		TokenTTL:     time.Hour,
+		Now:          time.Now,
 	}
 	if e.seed.DeliveryAttempts == nil {
 		e.seed.DeliveryAttempts = map[string][]map[string]any{}
@@ -60,6 +64,7 @@ func New(s Seed) *Emulator {
 	e.mux.HandleFunc("GET /api/event/push/subscriptions/{subscriptionId}/deliveryattempts", e.authed(e.handleSubDeliveries))
 	e.mux.HandleFunc("GET /api/event/push/subscriptions/{subscriptionId}/deliveryattempts/{processId}", e.authed(e.handleDelivery))
 	e.mux.HandleFunc("POST "+ControlPrefix+"/publish", e.handlePublish)
+	e.mux.HandleFunc("POST "+ControlPrefix+"/subscriptions/{id}/enable", e.handleReenable)
 	e.mux.HandleFunc("GET "+ControlPrefix, e.handleInfo)
 	e.mux.HandleFunc("POST "+ControlPrefix+"/endpoint/{behaviour}", e.handleTestEndpoint)
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -129,11 +134,9 @@ func (e *Emulator) RevokeTokens() {
 	e.tokens = map[string]time.Time{}
 }
 
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+// newID is a v4 GUID spelled as Kibo's pull queue and summaries spell ids:
+// 32 hex digits, no dashes.
+func newID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
 
 // writeError sends Kibo's error body, its correlation id matching the header.
 func writeError(w http.ResponseWriter, status int, code, message string) {

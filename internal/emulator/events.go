@@ -192,12 +192,12 @@ func writeCollection(w http.ResponseWriter, r *http.Request, items []map[string]
 		}
 	}
 	if s := q.Get("sortBy"); s != "" {
-		field, desc, err := parseSort(s)
+		cmp, err := parseSort(s)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "VALIDATION_ERROR", err.Error())
 			return
 		}
-		slices.SortStableFunc(matched, lessBy(field, desc))
+		slices.SortStableFunc(matched, cmp)
 	}
 	total := len(matched)
 	page := []map[string]any{}

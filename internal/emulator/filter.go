@@ -255,16 +255,33 @@ func parseDate(s string) (time.Time, error) {
 	return time.Time{}, err
 }
 
-// sortItems orders items by `field asc|desc` (stable).
-func parseSort(s string) (field string, desc bool, err error) {
-	parts := strings.Fields(s)
-	switch {
-	case len(parts) == 1:
-		return parts[0], false, nil
-	case len(parts) == 2 && (strings.EqualFold(parts[1], "asc") || strings.EqualFold(parts[1], "desc")):
-		return parts[0], strings.EqualFold(parts[1], "desc"), nil
+// parseSort reads sortBy: one or more comma-separated `field [asc|desc]`, as
+// Kibo's sorting docs allow (`topic asc, createDate desc`); later fields
+// break ties of earlier ones.
+func parseSort(s string) (func(a, b map[string]any) int, error) {
+	if strings.Count(s, ",") >= 8 {
+		return nil, fmt.Errorf("invalid sortBy %q: at most 8 fields", s)
 	}
-	return "", false, fmt.Errorf("invalid sortBy %q: want `field asc|desc`", s)
+	var keys []func(a, b map[string]any) int
+	for _, part := range strings.Split(s, ",") {
+		words := strings.Fields(part)
+		switch {
+		case len(words) == 1:
+			keys = append(keys, lessBy(words[0], false))
+		case len(words) == 2 && (strings.EqualFold(words[1], "asc") || strings.EqualFold(words[1], "desc")):
+			keys = append(keys, lessBy(words[0], strings.EqualFold(words[1], "desc")))
+		default:
+			return nil, fmt.Errorf("invalid sortBy %q: want `field asc|desc[, field asc|desc…]`", s)
+		}
+	}
+	return func(a, b map[string]any) int {
+		for _, k := range keys {
+			if c := k(a, b); c != 0 {
+				return c
+			}
+		}
+		return 0
+	}, nil
 }
 
 func lessBy(field string, desc bool) func(a, b map[string]any) int {

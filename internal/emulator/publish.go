@@ -70,11 +70,11 @@ func (e *Emulator) Publish(req PublishRequest) ([]Published, error) {
 			"auditInfo":          map[string]any{"createDate": stamp(now), "updateDate": stamp(now), "createBy": nil, "updateBy": nil},
 		})
 		pub := Published{EventID: id, Topic: req.Topic, EntityID: entity, Deliveries: []DeliveryRef{}}
-		push := webhook.Push{EventID: webhook.DashedID(id), Topic: req.Topic, EntityID: entity, Timestamp: stamp(now),
+		push := webhook.Push{EventID: webhook.DashedID(id), Topic: req.Topic, EntityID: entity, Timestamp: webhook.FormatTimestamp(now),
 			CorrelationID: corr, IsTest: req.IsTest, ExtendedProperties: req.ExtendedProperties}
 		for _, s := range e.seed.Subscriptions {
 			endpoint, _ := s["endpoint"].(string)
-			if endpoint == "" || !subscribes(s, req.Topic) {
+			if endpoint == "" || !subscribes(s, req.Topic) || !pushesTo(s, tenant, site) {
 				continue
 			}
 			d := e.newDelivery(s, push, now, tenant, site, props)
@@ -101,12 +101,12 @@ func (e *Emulator) newDelivery(s map[string]any, push webhook.Push, now time.Tim
 			"eventId": strings.ReplaceAll(push.EventID, "-", ""), "tenantId": tenant, "masterCatalogId": 1, "catalogId": 1, "siteId": site,
 			"entityId": push.EntityID, "topic": push.Topic, "extendedProperties": nilIfNone(props), "correlationId": push.CorrelationID, "createDate": stamp(now),
 		},
-		"lastExecutionDate": nil, "nextExecutionDate": stamp(now), "retriesRemaining": len(RetrySchedule),
+		"lastExecutionDate": nil, "nextExecutionDate": stamp(now), "retriesRemaining": e.retries(),
 		"createDate": stamp(now), "updateDate": stamp(now), "deliveryAttempts": []any{},
 	}
 	e.seed.DeliveryAttempts[subID] = append(e.seed.DeliveryAttempts[subID], summary)
 	endpoint, _ := s["endpoint"].(string)
-	return &delivery{subID: subID, endpoint: endpoint, summary: summary, push: push, due: now,
+	return &delivery{subID: subID, endpoint: endpoint, summary: summary, push: push,
 		ctx: webhook.Context{Tenant: fmt.Sprint(tenant), Site: fmt.Sprint(site), Correlation: push.CorrelationID}}
 }
 

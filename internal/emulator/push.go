@@ -22,8 +22,12 @@ var RetrySchedule = []time.Duration{5 * time.Minute, time.Hour, 6 * time.Hour, 2
 // PushOptions turn on push delivery.
 type PushOptions struct {
 	// Clock schedules retries and stamps attempts; with a ScaledClock the
-	// whole schedule runs in seconds while the dates keep Kibo's spacing.
+	// retry delays (only they) run scale times faster, while dates stay
+	// wall-clock times and the 24 h disable rule counts Kibo's time.
 	Clock Clock
+	// Sandbox is a sandbox tenant: no retries (seed 001), the first failed
+	// attempt is final.
+	Sandbox bool
 	// Wall gives the Date header: receivers compare it with their own clock.
 	Wall      func() time.Time
 	Transport http.RoundTripper
@@ -51,7 +55,10 @@ type AttemptInfo struct {
 	Err            string
 	Delivered      bool
 	Duplicate      bool
-	NextIn         time.Duration // 0 when no retry follows
+	NextIn         time.Duration // Kibo's wait before the retry; 0 when none follows
+	// Disabled is set when this failure made Kibo disable the subscriber
+	// (24 h of failed deliveries): new events are not pushed to it.
+	Disabled string
 }
 
 type pusher struct {
@@ -73,10 +80,6 @@ type delivery struct {
 	push     webhook.Push
 	ctx      webhook.Context
 	attempts int
-	// due is when, in Kibo time, the next attempt is scheduled. Attempts are
-	// stamped with it so a scaled clock's timeline keeps Kibo's exact spacing
-	// rather than the scheduler's real-time jitter multiplied by the scale.
-	due time.Time
 }
 
 // EnablePush makes Publish push events to matching subscriptions.
@@ -174,9 +177,6 @@ func (p *pusher) attempt(d *delivery, duplicate bool) {
 // Callers hold e.mu.
 func (p *pusher) record(d *delivery, duplicate, ok bool, status int, msg, errType string) AttemptInfo {
 	now := p.o.Clock.Now()
-	if !d.due.IsZero() && !duplicate {
-		now = d.due
-	}
 	d.attempts++
 	attempt := map[string]any{
 		"deliveryStatus": map[bool]string{true: "Success", false: "Failed"}[ok],
@@ -197,24 +197,28 @@ func (p *pusher) record(d *delivery, duplicate, ok bool, status int, msg, errTyp
 	case duplicate:
 		// a redelivery changes nothing but the attempt list
 	case ok:
+		p.e.subscriberSucceeded(d)
 		s["deliveryStatus"], s["nextExecutionDate"] = "Success", nil
 		if p.o.DuplicateRate > 0 && p.o.Rand.Float64() < p.o.DuplicateRate {
 			p.o.Clock.AfterFunc(time.Second, func() { p.attempt(d, true) })
 		}
 	default:
+		info.Disabled = p.e.subscriberFailed(d, kiboNow(p.o.Clock))
 		remaining := intOf(s["retriesRemaining"])
 		if d.attempts > 1 {
 			remaining-- // this attempt was one of the retries
 		}
+		remaining = max(remaining, 0)
 		s["retriesRemaining"] = remaining
 		if remaining > 0 {
 			wait := RetrySchedule[len(RetrySchedule)-remaining]
-			s["deliveryStatus"], s["nextExecutionDate"] = "Retrying", stamp(now.Add(wait))
+			s["deliveryStatus"], s["nextExecutionDate"] = "Retrying", stamp(now.Add(wallDelay(p.o.Clock, wait)))
 			info.NextIn = wait
-			d.due = now.Add(wait)
 			p.schedule(d, wait)
 		} else {
-			s["deliveryStatus"], s["nextExecutionDate"] = "Failed", nil
+			// Seed 001: Kibo "terminates the process and the event status
+			// updates to undeliverable".
+			s["deliveryStatus"], s["nextExecutionDate"] = "Undeliverable", nil
 		}
 	}
 	return info
@@ -273,9 +277,6 @@ func intOf(v any) int {
 // subscribes reports whether a subscription takes a topic: its topics may
 // be names or, from --subscribe, globs.
 func subscribes(s map[string]any, topic string) bool {
-	if active, _ := s["isActive"].(bool); !active {
-		return false
-	}
 	topics, _ := s["topics"].([]any)
 	for _, t := range topics {
 		if webhook.MatchTopic(fmt.Sprint(t), topic) {

@@ -98,7 +98,7 @@ func TestFailedPushFollowsKibosSchedule(t *testing.T) {
 			t.Errorf("attempt %d at %s, want %s", i+1, dates[i], start.Add(d))
 		}
 	}
-	if s["deliveryStatus"] != "Failed" || s["retriesRemaining"] != 0 || s["nextExecutionDate"] != nil || s["isRunning"] != false {
+	if s["deliveryStatus"] != "Undeliverable" || s["retriesRemaining"] != 0 || s["nextExecutionDate"] != nil || s["isRunning"] != false {
 		t.Errorf("dead delivery: %v retries %v next %v", s["deliveryStatus"], s["retriesRemaining"], s["nextExecutionDate"])
 	}
 	last := s["deliveryAttempts"].([]any)[5].(map[string]any)
@@ -224,9 +224,10 @@ func TestDuplicateRateRedelivers(t *testing.T) {
 	}
 }
 
-// TestScaledScheduleKeepsKibosSpacing: at --time-scale 3600 a day of retries
-// passes in 24 s, and the recorded dates are still exactly Kibo's schedule.
-func TestScaledScheduleKeepsKibosSpacing(t *testing.T) {
+// TestScaledScheduleStampsWallClockDates: at --time-scale 3600 a day of
+// retries passes in 24 s, and every date is a real wall-clock time (only the
+// waits are scaled), so --since 2h means what it says against the emulator.
+func TestScaledScheduleStampsWallClockDates(t *testing.T) {
 	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	base := NewFakeClock(start)
 	scaled := NewScaledClock(base, 3600)
@@ -236,17 +237,28 @@ func TestScaledScheduleKeepsKibosSpacing(t *testing.T) {
 	e.EnablePush(PushOptions{Clock: scaled})
 	e.Publish(PublishRequest{Topic: "order.opened"})
 	base.Advance(0)
+	var next []string
 	for _, d := range RetrySchedule {
-		base.Advance(d/3600 + 7*time.Millisecond) // real time, plus some scheduling lag
+		s, _ := attemptDates(t, e)
+		next = append(next, s["nextExecutionDate"].(string))
+		base.Advance(d/3600 + 7*time.Millisecond) // real time, plus some lag
 	}
-	_, dates := attemptDates(t, e)
-	want := []time.Duration{0, 5 * time.Minute, 65 * time.Minute, 7*time.Hour + 5*time.Minute, 31*time.Hour + 5*time.Minute, 55*time.Hour + 5*time.Minute}
-	if len(dates) != len(want) {
-		t.Fatalf("%d attempts", len(dates))
+	s, dates := attemptDates(t, e)
+	if len(dates) != 6 || s["deliveryStatus"] != "Undeliverable" {
+		t.Fatalf("%d attempts, %v", len(dates), s["deliveryStatus"])
 	}
-	for i, d := range want {
-		if !dates[i].Equal(dates[0].Add(d)) {
-			t.Errorf("attempt %d at +%s, want +%s", i+1, dates[i].Sub(dates[0]), d)
+	at := start
+	for i, d := range append([]time.Duration{0}, RetrySchedule...) {
+		at = at.Add(d / 3600)
+		if got := dates[i].Sub(at).Abs(); got > 2*time.Millisecond {
+			t.Errorf("attempt %d at %s, want the wall-clock %s", i+1, dates[i].Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
 		}
+		if i < len(next) && next[i] != stamp(dates[i].Add(RetrySchedule[i]/3600)) {
+			t.Errorf("after attempt %d the next try was announced for %s", i+1, next[i])
+		}
+		at = dates[i] // the lag of each wait carries on
+	}
+	if created := s["createDate"].(string); created != stamp(start) {
+		t.Errorf("createDate %s, want the wall-clock %s", created, stamp(start))
 	}
 }

@@ -90,6 +90,9 @@ func (s EventDeliverySummary) Verdict() Verdict {
 		v.State, v.Reason = Delivered, "the last attempt was answered 200"
 	case finalWords[word]:
 		v.State, v.Reason = Dead, fmt.Sprintf("Kibo marked it %s: it will not try again", s.DeliveryStatus)
+		if last != nil {
+			v.Reason += "; " + AttemptFailure(last)
+		}
 	case s.IsRunning:
 		v.State, v.Reason = Retrying, "an attempt is running"
 	case s.RetriesRemaining != nil && *s.RetriesRemaining > 0:

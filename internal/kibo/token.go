@@ -52,7 +52,9 @@ func (f *tokenFetcher) Token(ctx context.Context) (*oauth2.Token, error) {
 	rt := f.refresh
 	f.mu.Unlock()
 	if rt != "" {
-		tok, err := f.request(ctx, OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "refresh_token", RefreshToken: rt})
+		// Kibo's SDKs refresh with grant_type client_credentials and the
+		// refresh_token added, not OAuth's refresh_token grant.
+		tok, err := f.request(ctx, OAuthRequest{ClientID: f.clientID, ClientSecret: f.secret, GrantType: "client_credentials", RefreshToken: rt})
 		if err == nil || ctx.Err() != nil {
 			return tok, err
 		}

@@ -47,8 +47,9 @@ func (p Push) Marshal() []byte {
 	return []byte(strings.TrimSuffix(b.String(), "\n"))
 }
 
-// FormatTimestamp writes a push body timestamp: ISO 8601 UTC with milliseconds.
-func FormatTimestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// FormatTimestamp writes a push body timestamp: ISO 8601 UTC with seven
+// fractional digits, as Kibo (.NET) stamps them.
+func FormatTimestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000000Z") }
 
 // DashedID turns a pull/summary id (32 hex) into the push body's dashed GUID.
 // Other spellings are returned lower-cased, unchanged otherwise.

@@ -55,7 +55,7 @@ func TestDLQAnEndpointAnswering202IsDead(t *testing.T) {
 		t.Fatalf("dlq show: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	res = h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "show", sub, itoa(pid), "--no-color")
-	if !strings.Contains(res.Stdout, "(dead)") || !strings.Contains(res.Stdout, "dead: no retries left; last attempt was answered 202 Accepted, not 200") {
+	if !strings.Contains(res.Stdout, "(dead)") || !strings.Contains(res.Stdout, "dead: Kibo marked it Undeliverable: it will not try again; last attempt was answered 202 Accepted, not 200") {
 		t.Fatalf("dlq show on a terminal:\n%s", res.Stdout)
 	}
 }
@@ -85,7 +85,8 @@ func answering(status int32) *atomic.Int32 {
 // brings the replayed deliveries back, marked.
 func TestDLQListLeavesOutReplayedDeliveries(t *testing.T) {
 	status := answering(500)
-	h, clock, _ := pushHarness(t, status, emulator.PushOptions{})
+	// A sandbox: one failure each, too short a run for Kibo to disable the subscriber.
+	h, clock, _ := pushHarness(t, status, emulator.PushOptions{Sandbox: true})
 	if _, err := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened", Count: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestDLQListLeavesOutReplayedDeliveries(t *testing.T) {
 		t.Fatalf("after the replay: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	res = h.Run("dlq", "list", "--fail-if-any", "--include-replayed", "-o", "json", "--jq", `.[] | "\(.state) \(.replay.delivered) \(.replay.status) \(.replay.attempts)"`)
-	if res.Code != 3 || res.Stdout != "dead true 200 1\ndead true 200 1\n" {
+	if res.Code != 3 || res.Stdout != "dead true 200 1\ndead true 200 1\n" || strings.Contains(res.Stderr, "disabled") {
 		t.Fatalf("--include-replayed: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	res = h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "list", "--include-replayed", "--no-color")
@@ -122,5 +123,67 @@ func TestRetryToASilentSubscriptionSaysSo(t *testing.T) {
 	}
 	if res := h.Run("dlq", "retry", "4711", "--to", app.URL); strings.Contains(res.Stderr, "re-enabled") {
 		t.Errorf("an active subscription needs no warning: %s", res.Stderr)
+	}
+}
+
+// A sandbox tenant gets no retries: one failed attempt, then dead.
+func TestDLQSandboxDeliveryDiesAtOnce(t *testing.T) {
+	h, clock, sub := pushHarness(t, answering(503), emulator.PushOptions{Sandbox: true})
+	pub, _ := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened"})
+	clock.Advance(0)
+	res := h.Run("dlq", "list", "--fail-if-any", "-o", "json", "--jq", `.[] | "\(.state) \(.delivery.deliveryStatus) \(.delivery.retriesRemaining) \(.delivery.deliveryAttempts | length) \(.delivery.nextExecutionDate)"`)
+	if res.Code != 3 || res.Stdout != "dead Undeliverable 0 1 null\n" {
+		t.Fatalf("exit %d: %q %s", res.Code, res.Stdout, res.Stderr)
+	}
+	if clock.Pending() != 0 {
+		t.Errorf("%d retries scheduled on a sandbox", clock.Pending())
+	}
+	res = h.Run("dlq", "show", sub, itoa(pub[0].Deliveries[0].ProcessID))
+	if !strings.Contains(res.Stdout, "state\tdead") || !strings.Contains(res.Stdout, "503 Service Unavailable") {
+		t.Errorf("dlq show:\n%s", res.Stdout)
+	}
+}
+
+// A subscriber failing for 24 h of (time-scaled) Kibo time is disabled for
+// the tenant: subs list says so, dlq list warns, --fail-if-any exits 3, and
+// kwh emulator enable (Dev Center's part) switches it back on.
+func TestDLQSubscriberDisabledAfter24Hours(t *testing.T) {
+	base := emulator.NewFakeClock(time.Now())
+	status := answering(500)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(int(status.Load())) }))
+	defer app.Close()
+	seed := apptest.Seed(t)
+	seed.Subscriptions, seed.DeliveryAttempts = nil, nil
+	h := apptest.New(t, seed)
+	sub := emulator.NewSubscription(app.URL, []string{"order.*"}, apptest.ClientID, 12345, base.Now())
+	h.Emu.AddSubscription(sub)
+	h.Emu.EnablePush(emulator.PushOptions{Clock: emulator.NewScaledClock(base, 3600)})
+	h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened"})
+	base.Advance(0)
+	for _, d := range emulator.RetrySchedule {
+		base.Advance(d / 3600)
+	}
+	res := h.Run("subs", "list", "-o", "json", "--jq", `.[] | "\(.state) \(.stateLabel) \(.disabledTenants) \(.pushing)"`)
+	if res.Stdout != "disabled disabled by Kibo for tenant 12345 [12345] false\n" {
+		t.Fatalf("subs list: %q %s", res.Stdout, res.Stderr)
+	}
+	if out, _ := h.Emu.Publish(emulator.PublishRequest{Topic: "order.closed"}); len(out[0].Deliveries) != 0 {
+		t.Errorf("a new event was pushed to the disabled subscriber")
+	}
+	res = h.Run("dlq", "list", "--fail-if-any")
+	if res.Code != 3 || !strings.Contains(res.Stderr, "is disabled by Kibo for tenant 12345") || !strings.Contains(res.Stderr, "verify the event configuration in Dev Center") ||
+		!strings.Contains(res.Stderr, "1 delivery in the DLQ; 1 subscription Kibo pushes nothing to") {
+		t.Fatalf("dlq list: exit %d: %s", res.Code, res.Stderr)
+	}
+	h.Env["KIBO_API_HOST"] = h.URL // kwh emulator enable finds the emulator here
+	res = h.Run("emulator", "enable", sub["id"].(string)[:8])
+	if res.Code != 0 || !strings.Contains(res.Stderr, "re-enabled for tenant 12345") {
+		t.Fatalf("emulator enable: exit %d: %s", res.Code, res.Stderr)
+	}
+	if res := h.Run("subs", "list", "--active", "-o", "json", "--jq", "length"); res.Stdout != "1\n" {
+		t.Errorf("after enable: %q", res.Stdout)
+	}
+	if res := h.Run("emulator", "enable", "ffffffff"); res.Code != 1 || !strings.Contains(res.Stderr, "No single subscription") {
+		t.Errorf("unknown subscription: exit %d: %s", res.Code, res.Stderr)
 	}
 }

@@ -37,6 +37,7 @@ type Options struct {
 	DuplicateRate float64
 	Reorder       bool
 	ClockSkew     time.Duration
+	Sandbox       bool
 	WriteProfile  string
 }
 
@@ -51,8 +52,17 @@ plus push delivery. Events you publish (kwh emulator publish) land in the pull
 queue and are pushed, signed with the app's shared secret, to every active
 subscription to their topic. A push succeeds only on 200 within 45 s;
 otherwise it is retried on Kibo's production schedule (5 min, 1 h, 6 h, 24 h,
-then 24 h later) divided by --time-scale, and every attempt is recorded, so
-kwh dlq list/show/retry see what they would on a real tenant.
+then 24 h later), each wait divided by --time-scale, and every attempt is
+recorded, so kwh dlq list/show/retry see what they would on a real tenant.
+Dates are real wall-clock times: only the waits are scaled, so at
+--time-scale 3600 a delivery is dead (Undeliverable) about a minute after
+its event.
+
+As Kibo does, a subscriber whose deliveries keep failing for 24 hours (of
+scaled time) is disabled for the tenant: kwh subs list shows it, new events
+are not pushed to it, and kwh emulator enable re-enables it (Dev Center's
+job on a real tenant). --sandbox plays a sandbox tenant: no retries at all,
+the first failed attempt is final.
 
 A subscription may point at the emulator's own test endpoints,
 /_kwh/emulator/endpoint/200 (or 202, 500, any status), /redirect and /hang,
@@ -87,8 +97,9 @@ On start it prints export lines that point kwh at it (or use --write-profile).`,
 	fl.Float64Var(&opts.DuplicateRate, "duplicate-rate", 0, "chance that a delivered event is pushed again")
 	fl.BoolVar(&opts.Reorder, "reorder", false, "shuffle the order of different topics within a short window")
 	fl.DurationVar(&opts.ClockSkew, "clock-skew", 0, "run the emulator's clock this far ahead (negative: behind) in its Date headers")
+	fl.BoolVar(&opts.Sandbox, "sandbox", false, "play a sandbox tenant: no retries, the first failed attempt is final")
 	fl.StringVar(&opts.WriteProfile, "write-profile", "", "store a profile with this name that points kwh at the emulator")
-	cmd.AddCommand(NewCmdPublish(f, nil))
+	cmd.AddCommand(NewCmdPublish(f, nil), NewCmdEnable(f, nil))
 	return cmd
 }
 
@@ -112,7 +123,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	th := opts.Theme()
 	emu.EnablePush(emulator.PushOptions{
-		Clock: emulator.NewScaledClock(emulator.RealClock(), opts.TimeScale), DuplicateRate: opts.DuplicateRate, Reorder: opts.Reorder,
+		Clock: emulator.NewScaledClock(emulator.RealClock(), opts.TimeScale), DuplicateRate: opts.DuplicateRate, Reorder: opts.Reorder, Sandbox: opts.Sandbox,
 		OnAttempt: func(a emulator.AttemptInfo) { logAttempt(opts, th, a) },
 	})
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
@@ -128,7 +139,11 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render("Profile "+opts.WriteProfile+" points at the emulator: kwh -p "+opts.WriteProfile+" subs list"))
 	}
-	fmt.Fprintln(opts.IO.ErrOut, th.Success.Render("Kibo emulator ready at "+url)+th.Muted.Render(fmt.Sprintf("  (time ×%g · publish: kwh emulator publish order.opened)", opts.TimeScale)))
+	tenantKind := "production tenant"
+	if opts.Sandbox {
+		tenantKind = "sandbox tenant: no retries"
+	}
+	fmt.Fprintln(opts.IO.ErrOut, th.Success.Render("Kibo emulator ready at "+url)+th.Muted.Render(fmt.Sprintf("  (%s · waits ×1/%g · publish: kwh emulator publish order.opened)", tenantKind, opts.TimeScale)))
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -194,6 +209,10 @@ func logAttempt(opts *Options, th *ui.Theme, a emulator.AttemptInfo) {
 	case a.NextIn > 0:
 		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(line+fmt.Sprintf(", retry in %s (Kibo time)", a.NextIn)))
 	default:
-		fmt.Fprintln(opts.IO.ErrOut, th.Error.Render(line+", no retries left: dead (kwh dlq list)"))
+		fmt.Fprintln(opts.IO.ErrOut, th.Error.Render(line+", no retries left: undeliverable (kwh dlq list)"))
+	}
+	if a.Disabled != "" {
+		fmt.Fprintln(opts.IO.ErrOut, th.Error.Render(fmt.Sprintf("%s  subscription %s disabled for %s after 24 h of failed deliveries: no new events are pushed to it (kwh emulator enable %s)",
+			time.Now().Format("15:04:05"), a.SubscriptionID, a.Disabled, a.SubscriptionID)))
 	}
 }

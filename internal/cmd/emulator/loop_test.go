@@ -62,7 +62,8 @@ func TestTheWholeLoop(t *testing.T) {
 	ready := readEvent(t, lst, listen.KindReady)
 
 	clock := emulator.NewFakeClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
-	h.Emu.AddSubscription(emulator.NewSubscription(ready.URL, []string{"order.*"}, apptest.ClientID, 12345, clock.Now()))
+	sub := emulator.NewSubscription(ready.URL, []string{"order.*"}, apptest.ClientID, 12345, clock.Now())
+	h.Emu.AddSubscription(sub)
 	h.Emu.EnablePush(emulator.PushOptions{Clock: clock})
 	h.Env["KIBO_API_HOST"] = h.URL // kwh emulator publish finds the emulator here
 
@@ -77,6 +78,10 @@ func TestTheWholeLoop(t *testing.T) {
 	clock.Advance(0)
 	for _, d := range emulator.RetrySchedule {
 		clock.Advance(d)
+	}
+	// 31 h of failures: Kibo disabled the subscriber, as Dev Center would show.
+	if res := h.Run("emulator", "enable", sub["id"].(string)); res.Code != 0 || !strings.Contains(res.Stderr, "re-enabled for tenant 12345") {
+		t.Fatalf("emulator enable: exit %d: %s", res.Code, res.Stderr)
 	}
 	pending := publish("order.closed")
 	clock.Advance(0)

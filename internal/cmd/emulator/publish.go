@@ -12,7 +12,6 @@ import (
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/emulator"
 	"github.com/kwh-cli/kwh/internal/iostreams"
-	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/ui"
 	"github.com/kwh-cli/kwh/internal/webhook"
@@ -67,23 +66,12 @@ to its topic. The emulator is found through the profile's API host
 }
 
 func publishRun(ctx context.Context, opts *PublishOptions) error {
-	base := opts.Emulator
-	if base == "" {
-		p, err := opts.Profile()
-		if err != nil {
-			return err
-		}
-		if p.APIHost == "" {
-			return cmdutil.FlagErrorf("where is the emulator? give --emulator URL or set KIBO_API_HOST (kwh emulator prints it)")
-		}
-		base = p.APIHost
-	}
-	u, err := kibo.BaseURL(base)
+	base, err := emulatorBase(opts.Emulator, opts.Profile)
 	if err != nil {
-		return cmdutil.FlagErrorf("--emulator: %v", err)
+		return err
 	}
 	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, opts.Theme(), []string{opts.Topic})
-	out, err := emulator.PublishTo(ctx, opts.Transport, u.String(), emulator.PublishRequest{
+	out, err := emulator.PublishTo(ctx, opts.Transport, base, emulator.PublishRequest{
 		Topic: opts.Topic, EntityID: opts.EntityID, Count: opts.Count, IsTest: opts.Test, ExtendedProperties: webhook.SampleProperties(opts.Topic),
 	})
 	if err != nil {

@@ -36,7 +36,8 @@ func writeAdminInfo(dir, url string) (AdminInfo, error) {
 	}
 	info := AdminInfo{URL: url, Token: hex.EncodeToString(b), PID: os.Getpid()}
 	raw, _ := json.Marshal(info)
-	return info, os.WriteFile(filepath.Join(dir, AdminFile), raw, 0o600)
+	// A new 0600 file renamed into place: never one another user planted.
+	return info, boltfile.WritePrivate(filepath.Join(dir, AdminFile), raw)
 }
 
 // removeAdminInfo deletes dir's admin file when it is this process's.

@@ -15,9 +15,21 @@ import (
 )
 
 // Open opens (or creates) path; tune, when set, adjusts the options first.
+// The folder and an existing file must be the user's and writable by no one
+// else (CheckPrivateDir, CheckPrivateFile).
 func Open(path string, tune func(*bolt.Options)) (*bolt.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := CheckPrivateDir(dir); err != nil {
 		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := CheckPrivateFile(path); err != nil {
+		return nil, err
+	}
+	if f, err := CreatePrivate(path); err == nil {
+		f.Close() // created here, 0600; bbolt initialises it
 	}
 	o := &bolt.Options{Timeout: 3 * time.Second}
 	if tune != nil {

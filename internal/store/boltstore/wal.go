@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kwh-cli/kwh/internal/store/boltfile"
 )
 
 // The listen store writes every change first to an append-only log: one
@@ -45,13 +47,17 @@ type wal struct {
 }
 
 func openWAL(path string) (*wal, error) {
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
+	if err := boltfile.CheckPrivateFile(path); err != nil {
 		return nil, err
 	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		syncDir(filepath.Dir(path)) // so the new file survives a crash
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		if f, err = boltfile.CreatePrivate(path); err == nil {
+			syncDir(filepath.Dir(path)) // so the new file survives a crash
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	st, err := f.Stat()
 	if err != nil {

@@ -17,7 +17,8 @@ var exitCodesHelp = `kwh exits with:
   2    usage error: unknown command or flag, bad argument, a profile that does not
        exist
   3    a check failed: dlq list --fail-if-any found deliveries, verify found a bad
-       signature, doctor found a problem (--strict: a warning too)
+       signature, doctor found a problem (--strict: a warning too), check found a
+       handler Kibo would fail
   4    authentication: no credentials, or Kibo answered and refused them (wrong
        secret, token refused)
   130  interrupted (Ctrl-C)`

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/cmd/auth"
+	"github.com/kwh-cli/kwh/internal/cmd/check"
 	"github.com/kwh-cli/kwh/internal/cmd/completion"
 	configcmd "github.com/kwh-cli/kwh/internal/cmd/config"
 	"github.com/kwh-cli/kwh/internal/cmd/dlq"
@@ -62,6 +63,7 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		listencmd.NewCmdListen(f, nil),
 		inbox.NewCmdInbox(f),
 		send.NewCmdSend(f, nil),
+		check.NewCmdCheck(f, nil),
 		emulatorcmd.NewCmdEmulator(f),
 		verify.NewCmdVerify(f, nil),
 		doctorcmd.NewCmdDoctor(f, nil),

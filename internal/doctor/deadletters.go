@@ -21,8 +21,19 @@ func checkDeadLetters(ctx context.Context, d *Doctor) []Result {
 		if err != nil {
 			return Result{Status: Fail, Detail: "reading delivery attempts failed: " + describeAPIError(err), Hint: tenantHint(err, d.Settings)}
 		}
-		return judgeDeliveries(s.ID, list.Items, list.TotalCount > len(list.Items))
+		r := judgeDeliveries(s.ID, list.Items, list.TotalCount > len(list.Items))
+		if r.Status == Fail && isSandboxHost(d.apiHost()) {
+			r.Hint += " In a sandbox Kibo does not retry: one failed push is final, so replay what you need."
+		}
+		return r
 	})
+}
+
+// isSandboxHost recognises a Kibo sandbox API host (t1.sandbox.mozu.com,
+// t1.sb.euw1.kibocommerce.com), where Kibo does not retry (seed 001).
+func isSandboxHost(host string) bool {
+	h := "." + strings.ToLower(host) + "."
+	return strings.Contains(h, ".sandbox.") || strings.Contains(h, ".sb.")
 }
 
 func judgeDeliveries(subID string, items []kibo.EventDeliverySummary, more bool) Result {

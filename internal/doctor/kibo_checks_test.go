@@ -100,3 +100,14 @@ func TestCheckPullQueue(t *testing.T) {
 	d, _, _ := kiboDoctor(t, loadSeed(t), seedSecret)
 	expect(t, checkPullQueue(context.Background(), d), OK, "readable: 8 events waiting")
 }
+
+func TestIsSandboxHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"t12345.sandbox.mozu.com": true, "t1.sb.euw1.kibocommerce.com": true,
+		"t12345.tp1.mozu.com": false, "127.0.0.1": false, "sandboxed.example.com": false,
+	} {
+		if got := isSandboxHost(host); got != want {
+			t.Errorf("isSandboxHost(%s) = %v", host, got)
+		}
+	}
+}

@@ -61,7 +61,7 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
   dead-letters  dead deliveries and those Kibo is still retrying
   pull-queue    the pull queue is readable
   listener      --listen, or whenever one runs: kwh listen ready, its forward
-                targets answering, spooled and given-up forwards
+                targets accepting connections, spooled and given-up forwards
 
 Each result prints as it is known: ✓ ok, ! warning, ✗ failed, – skipped
 (an earlier check it needs failed). Exits 3 when a check failed (--strict:

@@ -28,6 +28,7 @@ type Options struct {
 	IO     *iostreams.IOStreams
 	Config func() (*config.File, error)
 	Theme  func() *ui.Theme
+	Getenv func(string) string
 
 	Host          string
 	Port          int
@@ -39,11 +40,12 @@ type Options struct {
 	ClockSkew     time.Duration
 	Sandbox       bool
 	WriteProfile  string
+	SecretStdin   bool
 }
 
 // NewCmdEmulator is `kwh emulator`.
 func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Theme: f.Theme}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Theme: f.Theme, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Run a local Kibo that pushes events, retries them and fills the DLQ",
@@ -69,11 +71,15 @@ A subscription may point at the emulator's own test endpoints,
 to see what kwh doctor --probe and kwh dlq make of them. --clock-skew dates
 its answers and pushes as a host whose clock is off would.
 
-On start it prints export lines that point kwh at it (or use --write-profile).`,
-		Example: `  kwh emulator --subscribe 'http://127.0.0.1:8080=order.*,shipment.*' --time-scale 3600
+On start it prints export lines that point kwh at it (or use --write-profile).
+The app's shared secret is, in this order: --shared-secret-stdin, the
+environment (KIBO_SHARED_SECRET and its aliases), the secret already stored in
+the --write-profile profile, or a new random one. So restarting with the same
+--write-profile keeps the secret a running kwh listen -p NAME verifies with.`,
+		Example: `  kwh emulator --subscribe 'order.*,shipment.*=http://127.0.0.1:8080' --time-scale 3600
   kwh emulator --seed tenant.json --write-profile emulator
-  kwh emulator --subscribe http://127.0.0.1:8080=order.opened --duplicate-rate 0.2 --reorder
-  kwh emulator --subscribe http://127.0.0.1:5050/_kwh/emulator/endpoint/202=order.* --clock-skew 200s`,
+  kwh emulator --subscribe order.opened=http://127.0.0.1:8080 --duplicate-rate 0.2 --reorder
+  kwh emulator --subscribe 'order.*=http://127.0.0.1:5050/_kwh/emulator/endpoint/202' --clock-skew 200s`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.TimeScale <= 0 {
@@ -93,28 +99,36 @@ On start it prints export lines that point kwh at it (or use --write-profile).`,
 	fl.IntVar(&opts.Port, "port", 5050, "port to listen on (0 picks a free one)")
 	fl.StringVar(&opts.Seed, "seed", "", "JSON seed: apps, tenants, subscriptions, events, deliveryAttempts")
 	fl.Float64Var(&opts.TimeScale, "time-scale", 1, "run Kibo's retry schedule this many times faster (3600: an hour a second)")
-	fl.StringArrayVar(&opts.Subscribe, "subscribe", nil, "add a subscription: URL=TOPIC_GLOB[,GLOB] (repeatable)")
+	fl.StringArrayVar(&opts.Subscribe, "subscribe", nil, "add a subscription: TOPIC_GLOB[,GLOB]=URL, URL=TOPIC_GLOB also read (repeatable)")
 	fl.Float64Var(&opts.DuplicateRate, "duplicate-rate", 0, "chance that a delivered event is pushed again")
 	fl.BoolVar(&opts.Reorder, "reorder", false, "shuffle the order of different topics within a short window")
 	fl.DurationVar(&opts.ClockSkew, "clock-skew", 0, "run the emulator's clock this far ahead (negative: behind) in its Date headers")
 	fl.BoolVar(&opts.Sandbox, "sandbox", false, "play a sandbox tenant: no retries, the first failed attempt is final")
-	fl.StringVar(&opts.WriteProfile, "write-profile", "", "store a profile with this name that points kwh at the emulator")
+	fl.StringVar(&opts.WriteProfile, "write-profile", "", "store a profile with this name that points kwh at the emulator (its secret is reused on restart)")
+	fl.BoolVar(&opts.SecretStdin, "shared-secret-stdin", false, "read the app's shared secret from standard input")
 	cmd.AddCommand(NewCmdPublish(f, nil), NewCmdEnable(f, nil))
 	return cmd
 }
 
 func run(ctx context.Context, opts *Options) error {
-	seed, err := opts.seed()
+	secret, origin, err := opts.sharedSecret(ctx)
 	if err != nil {
 		return err
+	}
+	seed, err := opts.seed(secret)
+	if err != nil {
+		return err
+	}
+	if opts.Seed != "" && seed.Apps[0].SharedSecret != secret {
+		origin = "from the seed " + opts.Seed
 	}
 	emu := emulator.New(seed)
 	emu.SetClockSkew(opts.ClockSkew)
 	clientID, secret, tenant, site := emu.Credentials()
 	for _, s := range opts.Subscribe {
-		url, globs, ok := strings.Cut(s, "=")
-		if !ok || globs == "" {
-			return cmdutil.FlagErrorf("--subscribe %q: want URL=TOPIC_GLOB[,GLOB]", s)
+		globs, url, ok := cmdutil.SplitRoute(s)
+		if !ok {
+			return cmdutil.FlagErrorf("--subscribe %q: want TOPIC_GLOB[,GLOB]=URL, e.g. 'order.*=http://127.0.0.1:8080'", s)
 		}
 		if err := cmdutil.CheckURL(url); err != nil {
 			return err
@@ -131,19 +145,15 @@ func run(ctx context.Context, opts *Options) error {
 		return cmdutil.ExplainConflict(fmt.Errorf("listening on %s:%d: %w", opts.Host, opts.Port, err), opts.Host, opts.Port, "")
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(opts.IO.Out, "export KIBO_CLIENT_ID=%s KIBO_SHARED_SECRET=%s KIBO_TENANT=%d KIBO_SITE=%d KIBO_AUTH_HOST=%s KIBO_API_HOST=%s\n",
-		clientID, secret, tenant, site, url, url)
+	// The profile first: once the export line is out, kwh -p NAME works.
 	if opts.WriteProfile != "" {
 		if err := opts.writeProfile(clientID, secret, tenant, site, url); err != nil {
 			return err
 		}
-		fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render("Profile "+opts.WriteProfile+" points at the emulator: kwh -p "+opts.WriteProfile+" subs list"))
 	}
-	tenantKind := "production tenant"
-	if opts.Sandbox {
-		tenantKind = "sandbox tenant: no retries"
-	}
-	fmt.Fprintln(opts.IO.ErrOut, th.Success.Render("Kibo emulator ready at "+url)+th.Muted.Render(fmt.Sprintf("  (%s · waits ×1/%g · publish: kwh emulator publish order.opened)", tenantKind, opts.TimeScale)))
+	fmt.Fprintf(opts.IO.Out, "export KIBO_CLIENT_ID=%s KIBO_SHARED_SECRET=%s KIBO_TENANT=%d KIBO_SITE=%d KIBO_AUTH_HOST=%s KIBO_API_HOST=%s\n",
+		clientID, secret, tenant, site, url, url)
+	printBanner(opts, th, url, origin)
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -161,21 +171,21 @@ func run(ctx context.Context, opts *Options) error {
 	}
 }
 
-func (opts *Options) seed() (emulator.Seed, error) {
+func (opts *Options) seed(secret string) (emulator.Seed, error) {
 	if opts.Seed != "" {
 		s, err := emulator.LoadSeed(opts.Seed)
 		if err != nil {
 			return emulator.Seed{}, cmdutil.FlagErrorf("--seed: %v", err)
 		}
 		if len(s.Apps) == 0 {
-			s.Apps = emulator.DefaultSeed(newSecret()).Apps
+			s.Apps = emulator.DefaultSeed(secret).Apps
 		}
 		if len(s.Tenants) == 0 {
 			s.Tenants = emulator.DefaultSeed("").Tenants
 		}
 		return s, nil
 	}
-	return emulator.DefaultSeed(newSecret()), nil
+	return emulator.DefaultSeed(secret), nil
 }
 
 func newSecret() string {

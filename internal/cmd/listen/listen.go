@@ -90,7 +90,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.IntVar(&opts.Port, "port", 8080, "port to listen on (0 picks a free one)")
 	fl.StringVar(&opts.Path, "path", "/", "accept pushes under this path")
 	fl.StringArrayVar(&opts.Forward, "forward", nil, "forward every event to this URL (repeatable)")
-	fl.StringArrayVar(&opts.Routes, "route", nil, "forward topics matching GLOB to URL: GLOB=URL (repeatable)")
+	fl.StringArrayVar(&opts.Routes, "route", nil, "forward topics matching GLOB to URL: TOPIC_GLOB=URL, URL=TOPIC_GLOB also read (repeatable)")
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
 	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh)")
@@ -120,9 +120,9 @@ func (opts *Options) config() (listen.Config, error) {
 	}
 	var routes []listen.Route
 	for _, r := range opts.Routes {
-		glob, url, ok := strings.Cut(r, "=")
-		if !ok || glob == "" {
-			return listen.Config{}, cmdutil.FlagErrorf("--route %q: want GLOB=URL, e.g. 'order.*=http://localhost:4000/orders'", r)
+		glob, url, ok := cmdutil.SplitRoute(r)
+		if !ok {
+			return listen.Config{}, cmdutil.FlagErrorf("--route %q: want TOPIC_GLOB=URL, e.g. 'order.*=http://localhost:4000/orders'", r)
 		}
 		if err := cmdutil.CheckURL(url); err != nil {
 			return listen.Config{}, err

@@ -23,7 +23,6 @@ const (
 	KindRejected  Kind = "rejected"
 	KindSkipped   Kind = "skipped"
 	KindForwarded Kind = "forwarded"
-	KindRetrying  Kind = "retrying"
 	KindFailed    Kind = "failed"
 	KindStopped   Kind = "stopped"
 	// KindDropped stands for events the display lost because it was not read
@@ -45,10 +44,13 @@ type Event struct {
 	Status     int       `json:"status,omitempty"`
 	LatencyMs  float64   `json:"latencyMs,omitempty"`
 	Attempt    int       `json:"attempt,omitempty"`
-	RetryInMs  int64     `json:"retryInMs,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Pending    int       `json:"pending,omitempty"`
-	Dropped    int       `json:"dropped,omitempty"`
+	// RetryInMs is set on a failed attempt kwh will try again; GaveUp on
+	// one it will not (--max-attempts, or --sync where the sender retries).
+	RetryInMs int64  `json:"retryInMs,omitempty"`
+	GaveUp    bool   `json:"gaveUp,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Pending   int    `json:"pending,omitempty"`
+	Dropped   int    `json:"dropped,omitempty"`
 	// Set on ready.
 	URL     string   `json:"url,omitempty"`
 	Targets []string `json:"targets,omitempty"`

@@ -169,20 +169,15 @@ func (f *forwarder) deliver(j job) bool {
 			return false
 		}
 		// Attempts count across restarts: they are kept in the inbox.
-		giveUp := !res.ok() && f.cfg.MaxAttempts > 0 && attempt >= f.cfg.MaxAttempts
-		f.record(j.d, j.target, res, attempt, giveUp)
-		if res.ok() {
+		next := after{giveUp: !res.ok() && f.cfg.MaxAttempts > 0 && attempt >= f.cfg.MaxAttempts}
+		if !res.ok() && !next.giveUp {
+			next.retryIn = f.cfg.Backoff(attempt)
+		}
+		f.record(j.d, j.target, res, attempt, next)
+		if res.ok() || next.giveUp {
 			return true
 		}
-		if giveUp {
-			f.emit(Event{Kind: KindFailed, DeliveryID: j.d.ID, EventID: j.d.EventID, Topic: j.d.Topic, Target: j.target, Status: res.status,
-				Attempt: attempt, Reason: fmt.Sprintf("gave up after %d attempts: %s", attempt, res.reason())})
-			return true
-		}
-		wait := f.cfg.Backoff(attempt)
-		f.emit(Event{Kind: KindRetrying, DeliveryID: j.d.ID, EventID: j.d.EventID, Topic: j.d.Topic, Target: j.target, Status: res.status,
-			Attempt: attempt, RetryInMs: wait.Milliseconds(), Reason: res.reason(), Pending: f.pendingCount()})
-		t := time.NewTimer(wait)
+		t := time.NewTimer(next.retryIn)
 		select {
 		case <-t.C:
 		case <-f.stopping:
@@ -245,26 +240,43 @@ func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target strin
 	return res
 }
 
+// after is what follows a failed attempt.
+type after struct {
+	retryIn time.Duration // kwh tries again after this long
+	giveUp  bool          // --max-attempts reached: the forward leaves the spool
+	sync    bool          // --sync: the sender gets the app's status and retries itself
+}
+
 // record stores the attempt (a delivered or given-up one leaves the spool)
-// and reports it.
-func (f *forwarder) record(d *store.Delivery, target string, res result, n int, giveUp bool) {
+// and reports every attempt: forwarded, or failed with why and what next.
+func (f *forwarder) record(d *store.Delivery, target string, res result, n int, next after) {
 	st := store.ForwardState{Status: res.status, At: f.cfg.Now()}
 	p := store.Pending{DeliveryID: d.ID, Target: target}
 	outcome := f.cfg.Store.Complete
 	if !res.ok() {
 		st.Error = res.reason()
 		outcome = f.cfg.Store.Fail
-		if giveUp {
-			outcome = f.cfg.Store.GiveUp
+		if next.giveUp || next.sync {
+			outcome = f.cfg.Store.GiveUp // kwh will not try it again
 		}
 	}
 	if err := outcome(p, st); err != nil {
 		f.emit(Event{Kind: KindFailed, DeliveryID: d.ID, EventID: d.EventID, Target: target, Reason: "recording the forward: " + err.Error()})
 	}
-	if res.ok() {
-		f.emit(Event{Kind: KindForwarded, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Target: target,
-			Status: res.status, Attempt: n, LatencyMs: float64(res.latency.Microseconds()) / 1000})
+	e := Event{Kind: KindForwarded, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Target: target,
+		Status: res.status, Attempt: n, LatencyMs: float64(res.latency.Microseconds()) / 1000}
+	if !res.ok() {
+		e.Kind, e.Reason, e.RetryInMs, e.GaveUp = KindFailed, res.reason(), next.retryIn.Milliseconds(), next.giveUp || next.sync
+		switch {
+		case next.giveUp:
+			e.Reason = fmt.Sprintf("gave up after %d attempts: %s", n, e.Reason)
+		case next.sync:
+			e.Reason += " (answered to the sender, which retries)"
+		default:
+			e.Pending = f.pendingCount()
+		}
 	}
+	f.emit(e)
 }
 
 // stop lets in-flight forwards finish within grace, then cancels them. It

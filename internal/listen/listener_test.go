@@ -145,7 +145,7 @@ func TestIngestWithoutHTTP(t *testing.T) {
 	if dup, err := l.Ingest(push, webhook.Context{}, "pull-queue"); err != nil || dup {
 		t.Fatalf("ingest: dup %v, %v", dup, err)
 	}
-	nextKind(t, l.Events(), KindRetrying)
+	nextKind(t, l.Events(), KindFailed)
 	if dup, err := l.Ingest(push, webhook.Context{}, "pull-queue"); err != nil || !dup {
 		t.Fatalf("second ingest: dup %v, %v", dup, err)
 	}

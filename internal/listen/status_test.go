@@ -61,7 +61,7 @@ func TestReadStatusSpooled(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	nextKind(t, l.Events(), KindRetrying)
+	nextKind(t, l.Events(), KindFailed)
 	st, err := ReadStatus(dir)
 	if err != nil || st == nil || st.Spooled != 1 || st.GivenUp != 0 {
 		t.Errorf("status %+v, %v", st, err)

@@ -41,7 +41,7 @@ func (r *Receiver) serveSync(w http.ResponseWriter, ctx context.Context, d *stor
 	status, failed := http.StatusOK, false
 	for _, t := range targets {
 		res := r.fwd.attempt(ctx, d, t, 1)
-		r.fwd.record(d, t, res, 1, false)
+		r.fwd.record(d, t, res, 1, after{sync: true})
 		if !res.ok() {
 			failed = true
 			status = res.status

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -162,7 +163,10 @@ func entryOf(d store.Delivery) Entry {
 		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards}
 }
 
-// state summarises a delivery: duplicate, skipped, forwarded, pending, kept.
+// state summarises a delivery from its per-target results: forwarded (every
+// target took it), pending (kwh is still trying one), failed (kwh gave up on
+// one: --max-attempts, or --sync where the sender retries instead), and
+// duplicate, skipped or kept when nothing was to be forwarded.
 func state(d store.Delivery) string {
 	switch {
 	case d.Duplicate:
@@ -172,11 +176,17 @@ func state(d store.Delivery) string {
 	case len(d.Targets) == 0 && len(d.Forwards) == 0:
 		return "kept"
 	}
+	targets := slices.Clone(d.Targets)
+	for t := range d.Forwards {
+		if !slices.Contains(targets, t) {
+			targets = append(targets, t) // --sync forwards are not spooled
+		}
+	}
 	state := "forwarded"
-	for _, t := range d.Targets {
+	for _, t := range targets {
 		switch f := d.Forwards[t]; {
 		case f.GaveUp:
-			state = "failed" // given up (--max-attempts)
+			state = "failed"
 		case !f.Delivered:
 			return "pending"
 		}

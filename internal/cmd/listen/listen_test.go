@@ -287,7 +287,7 @@ func TestAppDownThenUp(t *testing.T) {
 			t.Fatalf("kwh must answer 200 while the app is down, got %d", code)
 		}
 	}
-	r.waitFor(listen.KindRetrying, 3) // each topic's lane is retrying
+	r.waitFor(listen.KindFailed, 3) // each topic's lane is retrying
 	a.down.Store(false)
 	r.waitFor(listen.KindForwarded, 30)
 	got := a.received()
@@ -314,7 +314,7 @@ func TestPendingForwardsSurviveARestart(t *testing.T) {
 		body, hdr := signedPush(t, webhook.NewEventID(), "order.opened", fmt.Sprint(i))
 		post(t, r.url, body, hdr)
 	}
-	r.waitFor(listen.KindRetrying, 1)
+	r.waitFor(listen.KindFailed, 1)
 	if res := r.Stop(); res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -436,7 +436,7 @@ func TestMaxAttemptsGivesUp(t *testing.T) {
 	r := start(t, h, store, "--forward", a.URL, "--max-attempts", "3")
 	body, hdr := signedPush(t, webhook.NewEventID(), "order.opened", "1")
 	post(t, r.url, body, hdr)
-	failed := r.waitFor(listen.KindFailed, 1)[0]
+	failed := r.waitFor(listen.KindFailed, 3)[2] // attempts 1 and 2 failed with a retry to come
 	if failed.Attempt != 3 || !strings.Contains(failed.Reason, "gave up after 3 attempts: 503") {
 		t.Errorf("failed event: %+v", failed)
 	}

@@ -122,10 +122,15 @@ func (l lines) styled(e listen.Event) error {
 		_, err = fmt.Fprintf(w, "%s  ← %s  %s\n", ts, out.Error.Render(fmt.Sprintf("%d rejected", e.Status)), e.Reason)
 	case listen.KindForwarded:
 		_, err = fmt.Fprintf(w, "%s  → %s  %s  %s\n", ts, out.Success.Render(fmt.Sprintf("%d %-3s", e.Status, "OK")), out.Muted.Render(fmt.Sprintf("%5.0f ms", e.LatencyMs)), e.Target)
-	case listen.KindRetrying:
-		_, err = fmt.Fprintf(w, "%s  → %s  retry %d in %s  %s\n", ts, out.Error.Render(e.Reason), e.Attempt+1, fmtMs(e.RetryInMs), out.Muted.Render(fmt.Sprintf("(%d waiting) %s", e.Pending, e.Target)))
 	case listen.KindFailed:
-		_, err = fmt.Fprintf(w, "%s  → %s  %s\n", ts, out.Error.Render("failed"), e.Reason)
+		switch {
+		case e.RetryInMs > 0:
+			_, err = fmt.Fprintf(w, "%s  → %s  retry %d in %s  %s\n", ts, out.Error.Render(e.Reason), e.Attempt+1, fmtMs(e.RetryInMs), out.Muted.Render(fmt.Sprintf("(%d waiting) %s", e.Pending, e.Target)))
+		case e.Target != "":
+			_, err = fmt.Fprintf(w, "%s  → %s  %s  %s\n", ts, out.Error.Render("failed"), e.Reason, out.Muted.Render(e.Target))
+		default:
+			_, err = fmt.Fprintf(w, "%s  → %s  %s\n", ts, out.Error.Render("failed"), e.Reason)
+		}
 	case listen.KindDropped:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindStopped:

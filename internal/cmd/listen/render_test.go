@@ -23,7 +23,11 @@ func TestRenderGolden(t *testing.T) {
 		{Kind: listen.KindDuplicate, Time: at.Add(4 * time.Second), DeliveryID: 2, EventID: "5f1c2e00-0000-0000-0000-000000000001", Topic: "order.opened", EntityID: "100234", Verified: true},
 		{Kind: listen.KindSkipped, Time: at.Add(5 * time.Second), DeliveryID: 3, EventID: "77de0000-0000-0000-0000-000000000002", Topic: "product.updated", EntityID: "SKU-9"},
 		{Kind: listen.KindRejected, Time: at.Add(6 * time.Second), Status: 401, Reason: "signature does not match"},
-		{Kind: listen.KindRetrying, Time: at.Add(9 * time.Second), DeliveryID: 4, Topic: "order.closed", Target: "http://localhost:3000/hooks", Attempt: 1, RetryInMs: 4000, Reason: "connection refused", Pending: 3},
+		{Kind: listen.KindFailed, Time: at.Add(9 * time.Second), DeliveryID: 4, Topic: "order.closed", Target: "http://localhost:3000/hooks", Attempt: 1, RetryInMs: 4000, Reason: "connection refused", Pending: 3},
+		{Kind: listen.KindFailed, Time: at.Add(10 * time.Second), DeliveryID: 5, Topic: "order.opened", Target: "http://localhost:3000/hooks", Status: 202, Attempt: 1, GaveUp: true,
+			Reason: "202 Accepted, not 200: Kibo retries anything but 200 (answered to the sender, which retries)"},
+		{Kind: listen.KindFailed, Time: at.Add(11 * time.Second), DeliveryID: 6, Topic: "order.opened", Target: "http://localhost:3000/hooks", Status: 503, Attempt: 3, GaveUp: true,
+			Reason: "gave up after 3 attempts: 503 Service Unavailable"},
 		{Kind: listen.KindStopped, Time: at.Add(20 * time.Second), Pending: 3},
 	}
 	for _, tt := range []struct {

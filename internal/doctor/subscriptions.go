@@ -94,6 +94,9 @@ func checkSubscriptions(ctx context.Context, d *Doctor) []Result {
 	for _, s := range subs {
 		r := subscriptionState(s, d.Settings)
 		r.Subject = s.ID
+		if r.Status == Fail && s.Status().State == kibo.SubDisabled && isLoopbackHost(d.apiHost()) {
+			r.Hint += fmt.Sprintf(" Against the emulator, `kwh emulator enable %s` does what Dev Center does.", s.ID)
+		}
 		out = append(out, r)
 	}
 	return out

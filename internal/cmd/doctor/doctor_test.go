@@ -2,6 +2,7 @@ package doctor_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -190,5 +191,44 @@ func TestDoctorListener(t *testing.T) {
 	want := "ok running and ready, 0 forwards spooled\nok forward target accepts connections\n"
 	if res.Stdout != want {
 		t.Errorf("a running kwh listen is found without --listen: got %q, want %q", res.Stdout, want)
+	}
+}
+
+// The emulator disables a subscriber whose deliveries fail for 24 h of Kibo
+// time, as Kibo does: doctor says so, with the Dev Center hint, and counts
+// the dead delivery.
+func TestDoctorSubscriberDisabledByKibo(t *testing.T) {
+	base := emulator.NewFakeClock(time.Now())
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(app.Close)
+	seed := healthySeed(t)
+	seed.Subscriptions = nil
+	h := apptest.New(t, seed)
+	h.Env["KIBO_SITE"] = apptest.Site
+	sub := emulator.NewSubscription(app.URL, []string{"order.*"}, apptest.ClientID, 12345, base.Now())
+	sub["id"] = "d15ab1edd15ab1edd15ab1edd15ab1ed"
+	h.Emu.AddSubscription(sub)
+	h.Emu.EnablePush(emulator.PushOptions{Clock: emulator.NewScaledClock(base, 3600)})
+	if _, err := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened"}); err != nil {
+		t.Fatal(err)
+	}
+	base.Advance(0)
+	for _, d := range emulator.RetrySchedule {
+		base.Advance(d / 3600)
+	}
+	res := h.Run("doctor", "-o", "json", "--jq", `.[] | select(.check == "subscription" or .check == "dead-letters") | [.check, .status, .detail, .hint] | join(" | ")`)
+	if res.Code != 3 {
+		t.Fatalf("exit %d: %s %s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, want := range []string{
+		"subscription | fail | disabled by Kibo for tenant 12345",
+		"re-verify the event configuration in Dev Center",
+		"`kwh emulator enable d15ab1edd15ab1edd15ab1edd15ab1ed`",
+		"dead-letters | fail | 1 dead delivery (Kibo gave up)",
+		"kwh dlq retry --subscription d15ab1edd15ab1edd15ab1edd15ab1ed",
+	} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, res.Stdout)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/emulator"
+	"github.com/kwh-cli/kwh/internal/kibo"
 )
 
 func TestCheckCredentials(t *testing.T) {
@@ -67,6 +68,21 @@ func TestCheckTenant(t *testing.T) {
 		d, _, _ := kiboDoctor(t, loadSeed(t), seedSecret)
 		d.Settings.Site = "999"
 		expect(t, checkTenant(context.Background(), d), Fail, "site 999 is not one of its sites (23456)")
+	})
+	t.Run("API host unreachable", func(t *testing.T) {
+		emu := httptest.NewServer(emulator.New(loadSeed(t)))
+		t.Cleanup(emu.Close)
+		dead := httptest.NewServer(nil)
+		dead.Close()
+		d := doctorFor(t, emu.URL, seedSecret)
+		c, err := kibo.New(kibo.Options{ClientID: seedClientID, SharedSecret: seedSecret, Tenant: seedTenant, AuthHost: emu.URL, APIHost: dead.URL,
+			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Client, d.Settings.APIHost = c, dead.URL
+		got := checkTenant(context.Background(), d)
+		expect(t, got, Fail, "the API host does not answer", dead.URL, "--api-host")
 	})
 	t.Run("unknown tenant", func(t *testing.T) {
 		seed := loadSeed(t)

@@ -232,3 +232,42 @@ func TestDoctorSubscriberDisabledByKibo(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorWithoutCredentials(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	delete(h.Env, "KIBO_SHARED_SECRET")
+	res := h.Run("doctor", "-o", "json", "--jq", `.[] | .check + " " + .status`)
+	if res.Code != 3 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.HasPrefix(res.Stdout, "settings fail\ncredentials skip\n") {
+		t.Errorf("got %q", res.Stdout)
+	}
+	res = h.Run("doctor", "-o", "json", "--jq", `.[0].detail`)
+	if !strings.Contains(res.Stdout, "missing shared secret") || !strings.Contains(res.Stdout, "shared secret not set") {
+		t.Errorf("settings detail %q", res.Stdout)
+	}
+}
+
+func TestDoctorExitCodes(t *testing.T) {
+	h := apptest.New(t, healthySeed(t))
+	h.Env["KIBO_SITE"] = apptest.Site
+	tests := []struct {
+		args []string
+		code int
+	}{
+		{[]string{"doctor"}, 0},
+		{[]string{"doctor", "extra"}, 2},
+		{[]string{"doctor", "--probe-timeout", "0s"}, 2},
+		{[]string{"doctor", "--nope"}, 2},
+		{[]string{"doctor", "-o", "json", "--jq", ".["}, 2},
+	}
+	for _, tt := range tests {
+		if res := h.Run(tt.args...); res.Code != tt.code {
+			t.Errorf("%v: exit %d, want %d: %s", tt.args, res.Code, tt.code, res.Stderr)
+		}
+	}
+	if res := h.RunCancelled("doctor"); res.Code != 130 {
+		t.Errorf("interrupted: exit %d, want 130", res.Code)
+	}
+}

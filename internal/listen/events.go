@@ -28,6 +28,9 @@ const (
 	// KindDropped stands for events the display lost because it was not read
 	// fast enough (Dropped says how many); storing and forwarding went on.
 	KindDropped Kind = "dropped"
+	// KindSetAside says the store holds entries it could not apply
+	// (Pending says how many); they are kept and shown by kwh inbox.
+	KindSetAside Kind = "setAside"
 )
 
 // Event is one thing the receiver did, in the shape -o ndjson prints.

@@ -95,7 +95,21 @@ func Start(cfg Config) (_ *Listener, err error) {
 	}
 	status.url.Store(&url)
 	l.r.emitReady(url, resumed)
+	l.reportSetAside()
 	return l, nil
+}
+
+// reportSetAside says once, at start, that the store holds entries it could
+// not apply (they show in kwh inbox as "set aside").
+func (l *Listener) reportSetAside() {
+	al, ok := l.st.(store.AsideLister)
+	if !ok {
+		return
+	}
+	if aside, err := al.SetAside(); err == nil && len(aside) > 0 {
+		l.r.emit(Event{Kind: KindSetAside, Pending: len(aside), Reason: fmt.Sprintf(
+			"%d stored entries could not be applied and were set aside (last: %s); the rest of the store is intact: see kwh inbox list", len(aside), aside[len(aside)-1].Reason)})
+	}
 }
 
 // Events delivers what happens, in order; it is closed by Stop.

@@ -28,6 +28,9 @@ type Delivery struct {
 	Verified   bool        `json:"verified"`
 	Duplicate  bool        `json:"duplicate,omitempty"`
 	Skipped    bool        `json:"skipped,omitempty"`
+	// SetAside says why the store could not apply this request (it is kept,
+	// not deduplicated or forwarded from the store).
+	SetAside string `json:"setAside,omitempty"`
 	// Targets are the URLs this delivery is (or was) to be forwarded to.
 	Targets  []string                `json:"targets,omitempty"`
 	Forwards map[string]ForwardState `json:"-"`
@@ -117,6 +120,20 @@ type ListenStore interface {
 	// waiting to be forwarded.
 	Prune(before time.Time) (int, error)
 	Close() error
+}
+
+// SetAside is a logged change a store could not apply and kept aside, so
+// that it never stops the store from opening.
+type SetAside struct {
+	LSN    uint64    `json:"lsn"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+	Size   int       `json:"size"` // bytes of the entry kept
+}
+
+// AsideLister is a store that may set entries aside; kwh listen reports them.
+type AsideLister interface {
+	SetAside() ([]SetAside, error)
 }
 
 // Record is a Delivery with its body and forward states, in the JSON form

@@ -137,6 +137,8 @@ type Entry struct {
 	Header     http.Header                   `json:"header"`
 	Body       json.RawMessage               `json:"body"`
 	Forwards   map[string]store.ForwardState `json:"forwards,omitempty"`
+	// SetAside says why the store could not apply this request.
+	SetAside string `json:"setAside,omitempty"`
 }
 
 // sensitiveHeaders are never printed: a tunnel or a test client may have
@@ -160,15 +162,18 @@ func entryOf(d store.Delivery) Entry {
 		body = raw
 	}
 	return Entry{ID: d.ID, ReceivedAt: d.ReceivedAt, State: state(d), EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID,
-		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards}
+		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards, SetAside: d.SetAside}
 }
 
-// state summarises a delivery from its per-target results: forwarded (every
+// state summarises a delivery: set aside when the store could not apply
+// it; otherwise from its per-target results: forwarded (every
 // target took it), pending (kwh is still trying one), failed (kwh gave up on
 // one: --max-attempts, or --sync where the sender retries instead), and
 // duplicate, skipped or kept when nothing was to be forwarded.
 func state(d store.Delivery) string {
 	switch {
+	case d.SetAside != "":
+		return "set aside"
 	case d.Duplicate:
 		return "duplicate"
 	case d.Skipped:

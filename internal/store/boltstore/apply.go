@@ -5,6 +5,7 @@ import (
 
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -20,10 +21,13 @@ var applyAfter = 100 * time.Millisecond // a variable for tests
 
 var appliedKey = []byte("applied")
 
-// logged is an entry with its place in the log.
+// logged is an entry with its place in the log. An entry the log holds
+// but that does not decode has e nil, its raw bytes and why (bad).
 type logged struct {
 	lsn uint64
 	e   *entry
+	raw []byte
+	bad error
 }
 
 type applier struct {
@@ -134,20 +138,13 @@ func (a *applier) applyQueued() error {
 }
 
 // apply writes entries (all beyond what bbolt holds, in log order) to bbolt
-// in one transaction and records the last one.
+// in one transaction and records the last one. An entry that cannot be
+// applied is set aside (aside.go), never allowed to block the rest.
 func (a *applier) apply(items []logged) error {
-	last := items[len(items)-1].lsn
-	err := a.s.db.Update(func(tx *bolt.Tx) error {
-		w := bucketsOf(tx)
-		for _, it := range items {
-			if err := w.apply(it.e); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(stateBucket).Put(appliedKey, itob(last))
-	})
+	aside, err := a.applyAll(items)
 	if err == nil {
-		a.applied = last
+		a.applied = items[len(items)-1].lsn
+		a.s.asideCount.Add(int64(aside))
 	}
 	return err
 }
@@ -172,6 +169,11 @@ func (b buckets) apply(e *entry) error {
 }
 
 func (b buckets) accept(e *entry) error {
+	// What the inbox cannot read back is set aside rather than stored.
+	var rec stored
+	if err := json.Unmarshal(e.meta, &rec); err != nil {
+		return fmt.Errorf("the inbox record is not readable: %w", err)
+	}
 	key := itob(e.id)
 	if err := b.inbox.Put(key, e.meta); err != nil {
 		return err

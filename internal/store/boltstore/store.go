@@ -58,6 +58,8 @@ type Store struct {
 
 	failed error // set by the committer when the log cannot be written
 
+	asideCount atomic.Int64 // entries set aside since Open (aside.go)
+
 	mu     sync.RWMutex // writers hold it shared while queueing; Close exclusively
 	closed bool
 	ops    chan *op
@@ -102,7 +104,7 @@ func Open(file string) (*Store, error) {
 
 func (s *Store) open(logPath string) error {
 	if err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{seenBucket, inboxBucket, bodyBucket, fwdBucket, spoolBucket, stateBucket} {
+		for _, b := range [][]byte{seenBucket, inboxBucket, bodyBucket, fwdBucket, spoolBucket, stateBucket, asideBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -142,7 +144,9 @@ func (s *Store) replay() error {
 		}
 		e, err := decodeEntry(f.entry)
 		if err != nil {
-			return fmt.Errorf("entry %d: %w", f.lsn, err)
+			// Intact in the log yet unreadable: set aside, not fatal.
+			todo = append(todo, logged{lsn: f.lsn, raw: f.entry, bad: fmt.Errorf("log entry %d: %w", f.lsn, err)})
+			continue
 		}
 		todo = append(todo, logged{lsn: f.lsn, e: e})
 	}

@@ -1,8 +1,13 @@
 package boltstore
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/kwh-cli/kwh/internal/store"
 )
 
 func FuzzDecodeEntry(f *testing.F) {
@@ -43,4 +48,68 @@ func norm(e *entry) entry {
 		c.targets = nil
 	}
 	return c
+}
+
+// FuzzReplay writes one fuzzed entry into the log, intact (length, CRC and
+// LSN right), followed by a good one, as a crash would leave them. Opening
+// must never fail on it, and the good entry after it must be there.
+func FuzzReplay(f *testing.F) {
+	f.Add((&entry{kind: entryAccept, id: 1, key: "k", exp: 1 << 62, topic: "t", meta: []byte(`{"id":1}`), body: []byte("{}")}).encode(nil))
+	f.Add((&entry{kind: entryAccept, id: 1, key: strings.Repeat("k", 40000), exp: 1 << 62, meta: []byte(`{"id":1}`)}).encode(nil))
+	f.Add((&entry{kind: entryForward, id: 1, target: "http://app", state: []byte("not json")}).encode(nil))
+	f.Add((&entry{kind: entryAccept, id: 1, meta: []byte("not json")}).encode(nil))
+	f.Add((&entry{kind: 9}).encode(nil))
+	f.Add([]byte{1, 2, 3})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "listen.db")
+		st, err := Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		good := &entry{kind: entryAccept, id: 1000, key: "good", exp: 1 << 62, topic: "order.opened", targets: []string{"http://app"},
+			meta: []byte(`{"id":1000,"eventId":"good","topic":"order.opened"}`), body: []byte(`{"eventId":"good"}`)}
+		frames := appendFrame(appendFrame(nil, 1, raw), 2, good.encode(nil))
+		if err := os.WriteFile(file+"-wal", frames, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err = Open(file)
+		if err != nil {
+			t.Fatalf("one log entry stopped the store from opening: %v", err)
+		}
+		defer st.Close()
+		if d, err := st.Get(1000); err != nil || d.EventID != "good" {
+			t.Fatalf("the entry after the fuzzed one: %+v, %v", d, err)
+		}
+		if _, err := st.Inbox(store.InboxQuery{}); err != nil {
+			t.Fatalf("inbox: %v", err)
+		}
+	})
+}
+
+func TestMalformedLogEntryIsSetAside(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "listen.db")
+	st, err := Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	frames := appendFrame(nil, 1, []byte{byte(entryAccept), 0xff})
+	if err := os.WriteFile(file+"-wal", frames, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	aside, err := st.SetAside()
+	if err != nil || len(aside) != 1 || aside[0].LSN != 1 || !strings.Contains(aside[0].Reason, "malformed") {
+		t.Fatalf("set aside: %+v, %v", aside, err)
+	}
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, b Backend) {
 		{"ACrashLosesNothingAcknowledged", testCrash},
 		{"IDsKeepGrowingAcrossRestarts", testIDsAcrossRestarts},
 	}
+	tests = append(tests, hostile...)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, &suite{t: t, b: b, name: fmt.Sprintf("conformance-%d", i)})

@@ -188,6 +188,8 @@ func (c *Checker) judgeAccepted(a answer) (Status, string) {
 		return Fail, c.describeError(a.Err)
 	case a.Status >= 300 && a.Status < 400:
 		return Fail, redirectDetail(a)
+	case a.Status == 401 || a.Status == 403:
+		return Fail, fmt.Sprintf("answered %s to a validly signed push: does the handler check with the same shared secret?", statusText(a.Status))
 	case !kibo.PushAccepted(a.Status):
 		return Fail, fmt.Sprintf("answered %s: Kibo counts only 200 as delivered and resends", statusText(a.Status))
 	case a.Latency > c.cfg.Slow:

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 // The subjects of the signature scenario's three rows.
@@ -38,9 +40,12 @@ func (c *Checker) unsigned(ctx context.Context, topic string, how signing, subje
 // a captured push be replayed, which is a warning, not a failure.
 func (c *Checker) StaleSignature(ctx context.Context, topic string) Result {
 	a := c.send(ctx, c.newPush(topic, newEntityID()), signStale)
-	st, detail := c.judgeRefused(a, Warn, fmt.Sprintf("accepts a push signed %s ago: a captured push can be replayed (Kibo's SDKs refuse a Date over %s old)", StaleAge, 180*time.Second))
+	st, detail := c.judgeRefused(a, Warn, fmt.Sprintf("accepts a push signed %s ago: a captured push can be replayed (Kibo's SDKs refuse a Date over %s old)", minutes(StaleAge), minutes(webhook.DefaultMaxAge)))
 	return Result{Scenario: ScenarioSignature, Subject: SubjectStale, Status: st, Detail: detail, LatencyMs: millis(a.Latency), Duration: a.Latency}
 }
+
+// minutes renders 10 minutes, 3 minutes.
+func minutes(d time.Duration) string { return fmt.Sprintf("%g minutes", d.Minutes()) }
 
 // judgeRefused wants a 401 or 403. Any 2xx is an acceptance (verdict
 // accepted); other refusals pass with a warning that they do not say why.

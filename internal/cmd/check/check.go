@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,7 @@ type Options struct {
 	Concurrency  int
 	Timeout      time.Duration
 	JUnit        string
+	SecretStdin  bool
 }
 
 // NewCmdCheck is `kwh check URL`.
@@ -67,13 +69,16 @@ subscriptions when none is), or else order.*. Process order within a family
 (order.*, shipment.*) follows the verb: created/opened first, changes in
 between, closed/cancelled/deleted last.
 
-Pushes are signed with the profile's shared secret (KIBO_SHARED_SECRET). Exits
+Pushes are signed with the profile's shared secret (KIBO_SHARED_SECRET, or
+--shared-secret-stdin). --timeout here is Kibo's limit on an answer, not the
+timeout of calls to Kibo's API. Exits
 0 when nothing failed and 3 when a scenario failed; warnings do not fail.
 --junit FILE also writes a JUnit XML report for CI systems.`,
 		Example: `  kwh check http://localhost:3000/hooks --topic 'order.*'
   kwh check https://hooks.example.com/kibo --subscription 3f9c
   kwh check "$HANDLER_URL" --topic 'order.*' --topic 'shipment.*' --junit kwh-check.xml
-  kwh check http://localhost:3000/hooks -o json --jq '.[] | select(.status != "ok")'`,
+  kwh check http://localhost:3000/hooks -o json --jq '.[] | select(.status != "ok")'
+  printenv HOOK_SECRET | kwh check "$HANDLER_URL" --shared-secret-stdin`,
 		Args: cmdutil.ExactArgs(1, "which handler? give its URL, e.g. http://localhost:3000/hooks"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.URL, opts.Quiet = args[0], f.Flags.Quiet
@@ -101,6 +106,7 @@ Pushes are signed with the profile's shared secret (KIBO_SHARED_SECRET). Exits
 	fl.IntVar(&opts.Concurrency, "concurrency", handlercheck.DefaultBurst, "pushes sent at once in the burst scenario")
 	fl.DurationVar(&opts.Timeout, "timeout", kibo.PushTimeout, "how long Kibo waits for an answer")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file")
+	fl.BoolVar(&opts.SecretStdin, "shared-secret-stdin", false, "read the shared secret from stdin instead of the profile")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	_ = cmd.MarkFlagFilename("junit", "xml")
 	return cmd
@@ -111,8 +117,13 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.SecretStdin {
+		if p.SharedSecret, err = readSecret(ctx, opts); err != nil {
+			return err
+		}
+	}
 	if p.SharedSecret == "" {
-		return &cmdutil.NoCredentialsError{Profile: p.Name, Missing: []string{"shared secret (pushes are signed with it)"}}
+		return &cmdutil.NoCredentialsError{Profile: p.Name, Missing: []string{"shared secret (pushes are signed with it; or --shared-secret-stdin)"}}
 	}
 	topics, source, err := resolveTopics(ctx, opts, p)
 	if err != nil {
@@ -142,6 +153,25 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 	return report(opts, results)
+}
+
+// maxSecret bounds what --shared-secret-stdin reads: a secret is 32 hex digits.
+const maxSecret = 4096
+
+// readSecret reads the shared secret from stdin: without echo after a prompt
+// on a terminal, else the whole of a pipe.
+func readSecret(ctx context.Context, opts *Options) (string, error) {
+	if opts.IO.IsStdinTTY() {
+		fmt.Fprint(opts.IO.ErrOut, "Shared secret: ")
+		s, err := opts.IO.ReadPassword()
+		fmt.Fprintln(opts.IO.ErrOut)
+		return strings.TrimSpace(s), err
+	}
+	raw, err := opts.IO.ReadAllContext(ctx, maxSecret)
+	if err != nil {
+		return "", fmt.Errorf("--shared-secret-stdin: %w", err)
+	}
+	return strings.TrimSpace(string(raw)), nil
 }
 
 // expectedRows is how many rows a full run makes at most, for the progress.

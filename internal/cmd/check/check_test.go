@@ -240,3 +240,48 @@ func TestGolden(t *testing.T) {
 	plain := h.Run(args...)
 	apptest.Golden(t, "check-plain.txt", mask(plain.Stdout))
 }
+
+// TestSecretOnStdin: --shared-secret-stdin signs with what stdin holds; a
+// handler checking with another secret fails every topic, saying why.
+func TestSecretOnStdin(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	delete(h.Env, "KIBO_SHARED_SECRET")
+	srv := checktest.Serve(t, apptest.SharedSecret, checktest.Flaws{})
+	args := []string{"check", srv.URL, "--topic", "order.opened", "--shared-secret-stdin", "-o", "json"}
+	if res := h.RunWith(apptest.RunOpts{Stdin: apptest.SharedSecret + "\n"}, args...); res.Code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	res := h.RunWith(apptest.RunOpts{Stdin: "ffffffffffffffffffffffffffffffff"}, args...)
+	rs := rows(t, res.Stdout)
+	if res.Code != 3 || strings.Join(failing(rs), " ") != "topic/order.opened" ||
+		!strings.Contains(rs[1].Detail, "answered 401 Unauthorized to a validly signed push: does the handler check with the same shared secret?") {
+		t.Errorf("wrong secret: exit %d\n%s", res.Code, res.Stdout)
+	}
+	if strings.Contains(res.Stdout+res.Stderr, "ffffffff") {
+		t.Error("the secret is in the output")
+	}
+}
+
+// TestKwhListenSurvivesKwhCheck: kwh's own receiver (verifies, dedupes,
+// answers 200 once stored) passes every scenario.
+func TestKwhListenSurvivesKwhCheck(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	lst := h.Start("listen", "--port", "0", "--store", t.TempDir(), "-o", "ndjson")
+	defer lst.Stop()
+	var ready struct {
+		Kind string `json:"kind"`
+		URL  string `json:"url"`
+	}
+	if err := json.Unmarshal([]byte(lst.Next()), &ready); err != nil || ready.URL == "" {
+		t.Fatalf("no ready line: %v %+v", err, ready)
+	}
+	res := h.Run("check", ready.URL, "--topic", "order.*", "--topic", "shipment.*", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, r := range rows(t, res.Stdout) {
+		if r.Status != "ok" {
+			t.Errorf("%s/%s: %s %s", r.Scenario, r.Subject, r.Status, r.Detail)
+		}
+	}
+}

@@ -24,6 +24,9 @@ const (
 	KindSkipped   Kind = "skipped"
 	KindForwarded Kind = "forwarded"
 	KindFailed    Kind = "failed"
+	// KindRespooled: at start, spooled forwards went to this run's targets
+	// (Target is the old one, Targets the new), or wait for one.
+	KindRespooled Kind = "respooled"
 	KindStopped   Kind = "stopped"
 	// KindDropped stands for events the display lost because it was not read
 	// fast enough (Dropped says how many); storing and forwarding went on.

@@ -68,14 +68,15 @@ func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	}
 }
 
-// resume queues what the spool still holds from an earlier run.
+// resume queues what the spool still holds from an earlier run, to this
+// run's targets (see respool).
 func (f *forwarder) resume() (int, error) {
 	pend, err := f.cfg.Store.Claim()
 	if err != nil {
 		return 0, err
 	}
 	topics := map[uint64]string{}
-	for _, p := range pend {
+	for i, p := range pend {
 		topic, ok := p.Topic, p.Topic != ""
 		if !ok {
 			topic, ok = topics[p.DeliveryID]
@@ -87,9 +88,13 @@ func (f *forwarder) resume() (int, error) {
 			}
 			topic, topics[p.DeliveryID] = d.Topic, d.Topic
 		}
-		f.push(job{id: p.DeliveryID, topic: topic, target: p.Target})
+		pend[i].Topic = topic
 	}
-	return len(pend), nil
+	jobs, err := f.respool(pend)
+	for _, j := range jobs {
+		f.push(j)
+	}
+	return len(jobs), err
 }
 
 // enqueue queues a newly accepted delivery for each of its targets.

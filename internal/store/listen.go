@@ -42,9 +42,12 @@ type ForwardState struct {
 	Attempts  int  `json:"attempts"`
 	Delivered bool `json:"delivered"`
 	// GaveUp means kwh stopped trying (--max-attempts): it leaves the spool undelivered.
-	GaveUp bool      `json:"gaveUp,omitempty"`
-	Error  string    `json:"error,omitempty"`
-	At     time.Time `json:"at"`
+	GaveUp bool `json:"gaveUp,omitempty"`
+	// Dropped means the user moved the forward to other targets or dropped
+	// it (Retarget): it was abandoned, not failed.
+	Dropped bool      `json:"dropped,omitempty"`
+	Error   string    `json:"error,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // Pending is a delivery still to be forwarded to a target.
@@ -107,6 +110,12 @@ type ListenStore interface {
 	// GiveUp records the last failed attempt (--max-attempts): the forward
 	// leaves the spool undelivered.
 	GiveUp(p Pending, st ForwardState) error
+
+	// Retarget takes a spooled forward out of the spool, recorded as
+	// dropped with note, and spools a forward of the same delivery to each
+	// of to (none: it is only dropped), in one durable write. Attempts made
+	// so far stay counted on the old target.
+	Retarget(p Pending, to []string, note string, at time.Time) error
 
 	// Get returns one inbox entry with its body and forward states, as of
 	// every write acknowledged so far.

@@ -43,6 +43,7 @@ type Options struct {
 	IDs         []uint64
 	To          string
 	KeepHeaders bool
+	AllPending  bool
 }
 
 // NewCmdInbox is the `inbox` noun.
@@ -100,7 +101,7 @@ Kibo's 180 s limit accepts it); --keep-headers sends them untouched.`,
 		c.Flags().StringVar(&o.Store, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")
 		_ = c.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	}
-	cmd.AddCommand(list, show, replay)
+	cmd.AddCommand(list, show, replay, newCmdDrop(newOpts()))
 	return cmdutil.Noun(cmd)
 }
 
@@ -168,8 +169,9 @@ func entryOf(d store.Delivery) Entry {
 // state summarises a delivery: set aside when the store could not apply
 // it; otherwise from its per-target results: forwarded (every
 // target took it), pending (kwh is still trying one), failed (kwh gave up on
-// one: --max-attempts, or --sync where the sender retries instead), and
-// duplicate, skipped or kept when nothing was to be forwarded.
+// one: --max-attempts, or --sync where the sender retries instead), dropped
+// (kwh inbox drop), and duplicate, skipped or kept when nothing was to be
+// forwarded. A forward moved to another target counts as that target's.
 func state(d store.Delivery) string {
 	switch {
 	case d.SetAside != "":
@@ -187,14 +189,20 @@ func state(d store.Delivery) string {
 			targets = append(targets, t) // --sync forwards are not spooled
 		}
 	}
-	state := "forwarded"
+	state, live := "forwarded", 0
 	for _, t := range targets {
 		switch f := d.Forwards[t]; {
+		case f.Dropped:
+			continue // moved to another target, or dropped by the user
 		case f.GaveUp:
 			state = "failed"
 		case !f.Delivered:
 			return "pending"
 		}
+		live++
+	}
+	if live == 0 {
+		return "dropped"
 	}
 	return state
 }
@@ -252,7 +260,7 @@ func styleState(t *ui.Theme, v string) string {
 	switch v {
 	case "forwarded":
 		return t.Success.Render(v)
-	case "pending", "duplicate", "skipped":
+	case "pending", "duplicate", "skipped", "dropped":
 		return t.Warning.Render(v)
 	case "failed":
 		return t.Error.Render(v)

@@ -131,6 +131,8 @@ func (l lines) styled(e listen.Event) error {
 		default:
 			_, err = fmt.Fprintf(w, "%s  → %s  %s\n", ts, out.Error.Render("failed"), e.Reason)
 		}
+	case listen.KindRespooled:
+		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindDropped, listen.KindSetAside:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindStopped:

@@ -65,7 +65,7 @@ func (s *Store) applied(items []logged) {
 		switch it.e.kind {
 		case entryAccept:
 			delete(s.recent, it.e.id)
-		case entryForward:
+		case entryForward, entryRetarget:
 			if s.unapplied[it.e.id]--; s.unapplied[it.e.id] <= 0 {
 				delete(s.unapplied, it.e.id)
 			}

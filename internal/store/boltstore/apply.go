@@ -164,6 +164,8 @@ func (b buckets) apply(e *entry) error {
 		return b.forward(e)
 	case entrySeen:
 		return b.mark(e)
+	case entryRetarget:
+		return b.retarget(e)
 	}
 	return errBadEntry
 }

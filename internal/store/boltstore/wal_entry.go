@@ -11,6 +11,9 @@ const (
 	entryAccept  entryKind = 1 // a received request: inbox, body, seen mark, spool
 	entryForward entryKind = 2 // a forward attempt's outcome
 	entrySeen    entryKind = 3 // a seen mark on its own (--sync after the app said 2xx)
+	// entryRetarget moves a spooled forward (target) to others (targets, none
+	// to drop it); state is the old one's ForwardState.
+	entryRetarget entryKind = 4
 )
 
 // entry is one logged change; each kind uses some of the fields.
@@ -20,8 +23,8 @@ type entry struct {
 	key     string   // accept, seen: the dedupe key ("" = not marked)
 	exp     int64    // accept, seen: seen until (Unix ns)
 	prevExp int64    // accept, seen: the expiry this mark replaces (0 = none)
-	topic   string   // accept
-	targets []string // accept: forwards to spool
+	topic   string   // accept, retarget
+	targets []string // accept, retarget: forwards to spool
 	meta    []byte   // accept: the inbox record (JSON, no body)
 	body    []byte   // accept
 	target  string   // forward

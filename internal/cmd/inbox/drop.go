@@ -1,0 +1,69 @@
+package inbox
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/store"
+)
+
+func newCmdDrop(o *Options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "drop <id>... | --all-pending",
+		Short: "Stop forwarding events still waiting in the spool",
+		Long: `Take forwards that kwh listen has not delivered yet out of its spool, so
+nothing retries them against a URL you abandoned: those of the inbox ids
+given, or every one with --all-pending. The events stay in the inbox (state
+dropped) and kwh inbox replay can still send them.
+
+kwh listen must be stopped: it holds the spool while it runs. (A restart with
+other --forward targets sends what is pending to those instead.)`,
+		Example: "  kwh inbox drop 12 13\n  kwh inbox drop --all-pending",
+		Args: func(c *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0 && !o.AllPending:
+				return cmdutil.FlagErrorf("which forwards? give inbox ids (see `kwh inbox list`) or --all-pending")
+			case len(args) > 0 && o.AllPending:
+				return cmdutil.FlagErrorf("give inbox ids or --all-pending, not both")
+			}
+			return parseIDs(o, args)
+		},
+		RunE: func(c *cobra.Command, _ []string) error { return dropRun(o) },
+	}
+	cmd.Flags().BoolVar(&o.AllPending, "all-pending", false, "drop every forward still waiting")
+	cmd.Flags().StringVar(&o.Store, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")
+	return cmd
+}
+
+func dropRun(o *Options) error {
+	dropped, err := listen.DropPending(cmp.Or(o.Store, o.StateDir), o.IDs, o.AllPending, o.Now())
+	if errors.Is(err, listen.ErrListenerRunning) {
+		return fmt.Errorf("%w: stop it (Ctrl-C) first; its spool is only changed by it while it runs", err)
+	}
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, id := range o.IDs {
+		if !slices.ContainsFunc(dropped, func(p store.Pending) bool { return p.DeliveryID == id }) {
+			missing = append(missing, fmt.Sprint(id))
+		}
+	}
+	th := o.Theme()
+	if len(dropped) > 0 {
+		fmt.Fprintln(o.IO.ErrOut, th.Success.Render(fmt.Sprintf("✓ dropped %d pending %s; the events stay in the inbox", len(dropped), cmdutil.Plural(len(dropped), "forward", "forwards"))))
+	} else if o.AllPending {
+		fmt.Fprintln(o.IO.ErrOut, th.Muted.Render("nothing pending: the spool is empty"))
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("nothing pending for inbox id %s (see `kwh inbox list`)", strings.Join(missing, ", "))
+	}
+	return nil
+}

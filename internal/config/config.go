@@ -126,14 +126,6 @@ func (f *File) Values(profile string) map[string]string {
 	return out
 }
 
-// Get returns one stored value.
-func (f *File) Get(profile, key string) (string, error) {
-	if !slices.Contains(Keys, key) {
-		return "", unknownKey(key)
-	}
-	return f.v.GetString(profileKey(profile, key)), nil
-}
-
 // Set stores a value and writes the file.
 func (f *File) Set(profile, key, value string) error {
 	if !slices.Contains(Keys, key) {

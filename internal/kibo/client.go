@@ -118,7 +118,7 @@ func (c *Client) tokenPath() string {
 	if c.opts.CacheDir == "" {
 		return ""
 	}
-	return filepath.Join(c.opts.CacheDir, "tokens", cacheKey(c.opts.Profile, c.authBase.String(), c.opts.ClientID)+".json")
+	return filepath.Join(c.opts.CacheDir, tokensDir, cacheKey(c.opts.Profile, c.authBase.String(), c.opts.ClientID)+".json")
 }
 
 // BaseURL turns a host flag into a base URL: a bare host means https; a full
@@ -164,11 +164,11 @@ func (c *Client) CheckCredentials(ctx context.Context) (*oauth2.Token, error) {
 // CachedToken returns the token on disk without fetching, or nil.
 func (c *Client) CachedToken() *oauth2.Token { return c.tokens.disk.load() }
 
-// Logout forgets the cached token.
-func (c *Client) Logout() error { return c.tokens.disk.remove() }
-
-// AuthHost is the resolved auth base URL.
-func (c *Client) AuthHost() string { return c.authBase.String() }
+// The token cache's layout: CacheDir/tokens/KEY.json and CacheDir/tenants/KEY.json.
+const (
+	tokensDir  = "tokens"
+	tenantsDir = "tenants"
+)
 
 // get performs an authenticated GET of /api+path and decodes the JSON answer.
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {

@@ -57,5 +57,5 @@ func (c *Client) tenantCachePath() string {
 	if c.opts.CacheDir == "" {
 		return ""
 	}
-	return filepath.Join(c.opts.CacheDir, "tenants", cacheKey(c.authBase.String(), c.opts.Tenant)+".json")
+	return filepath.Join(c.opts.CacheDir, tenantsDir, cacheKey(c.authBase.String(), c.opts.Tenant)+".json")
 }

@@ -304,6 +304,17 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// ForgetAllTokens removes every cached token and tenant lookup under
+// cacheDir (auth logout --all).
+func ForgetAllTokens(cacheDir string) error {
+	for _, sub := range []string{tokensDir, tenantsDir} {
+		if err := os.RemoveAll(filepath.Join(cacheDir, sub)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ForgetToken removes the cached token of a profile, auth host and client id
 // without needing the shared secret.
 func ForgetToken(o Options) error {

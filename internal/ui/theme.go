@@ -18,8 +18,6 @@ type Theme struct {
 	Error   lipgloss.Style // failed, dead
 	Accent  lipgloss.Style // topics, URLs
 	Bold    lipgloss.Style
-
-	enabled bool
 }
 
 var palette = struct {
@@ -43,21 +41,5 @@ func New(w io.Writer, color bool) *Theme {
 		Error:   r.NewStyle().Foreground(palette.errorC).Bold(true),
 		Accent:  r.NewStyle().Foreground(palette.accent),
 		Bold:    r.NewStyle().Bold(true),
-		enabled: color,
-	}
-}
-
-// Enabled reports whether styles emit escape codes.
-func (t *Theme) Enabled() bool { return t.enabled }
-
-// YesNo renders a boolean as a coloured yes/no; nil renders as a dash.
-func (t *Theme) YesNo(b *bool) string {
-	switch {
-	case b == nil:
-		return t.Muted.Render("—")
-	case *b:
-		return t.Success.Render("yes")
-	default:
-		return t.Warning.Render("no")
 	}
 }

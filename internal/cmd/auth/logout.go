@@ -2,8 +2,6 @@ package auth
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -49,10 +47,8 @@ remove them there if you no longer want them.`,
 func logoutRun(opts *LogoutOptions) error {
 	th := opts.Theme()
 	if opts.All {
-		for _, sub := range []string{"tokens", "tenants"} {
-			if err := os.RemoveAll(filepath.Join(opts.CacheDir, sub)); err != nil {
-				return err
-			}
+		if err := kibo.ForgetAllTokens(opts.CacheDir); err != nil {
+			return err
 		}
 		fmt.Fprintln(opts.IO.ErrOut, th.Success.Render("✓ Forgot every cached token"))
 		return nil

@@ -122,15 +122,6 @@ func subscriptionState(s kibo.EventSubscription, _ Settings) Result {
 		Hint: "Activate it in Dev Center (`kwh doctor` checks it again)."}
 }
 
-func isFalse(b *bool) bool { return b != nil && !*b }
-
-func int32String(n *int32) string {
-	if n == nil {
-		return "?"
-	}
-	return fmt.Sprint(*n)
-}
-
 func orUnknown(s string) string {
 	if s == "" {
 		return "(unknown)"

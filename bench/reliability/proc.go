@@ -91,19 +91,6 @@ func (p *kwhProc) read(out io.Reader, ready chan<- string) {
 	}
 }
 
-// events returns the ndjson events of a type seen so far.
-func (p *kwhProc) events(kind string) []map[string]any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []map[string]any
-	for _, e := range p.seen {
-		if e["type"] == kind {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 func (p *kwhProc) kill() {
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()

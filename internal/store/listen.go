@@ -63,7 +63,7 @@ type Accept struct {
 	// DedupeKey is the spelling-independent event id; "" skips deduplication.
 	DedupeKey string
 	TTL       time.Duration
-	// MarkSeen records the key as seen (false in --sync mode until the app said 2xx).
+	// MarkSeen records the key as seen (false in --sync mode until the app said 200).
 	MarkSeen bool
 	Now      time.Time
 }

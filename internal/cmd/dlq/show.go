@@ -6,10 +6,12 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
@@ -21,6 +23,8 @@ type ShowOptions struct {
 	IO      *iostreams.IOStreams
 	Client  func() (*kibo.Client, error)
 	Printer func() *output.Printer
+	// StateDir holds the replay ledger.
+	StateDir string
 
 	Subscription string
 	ProcessID    int32
@@ -28,7 +32,7 @@ type ShowOptions struct {
 
 // NewCmdShow is `kwh dlq show SUBSCRIPTION PROCESS`.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
-	opts := &ShowOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer}
+	opts := &ShowOptions{IO: f.IOStreams, Client: f.Client, Printer: f.Printer, StateDir: config.StateDir(f.Getenv)}
 	return &cobra.Command{
 		Use:   "show <subscription> <process-id>",
 		Short: "Show one delivery and its attempt timeline",
@@ -66,11 +70,26 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	// What kwh dlq retry did since, if anything: Kibo's summary does not know.
+	replayed := []Entry{{SubscriptionID: sub.ID, Endpoint: sub.Endpoint, Delivery: *d}}
+	if err := attachReplays(opts.StateDir, replayed); err != nil {
+		replayed[0].Replay = nil
+	}
 	p := opts.Printer()
 	if p.IsHuman() {
-		return renderTimeline(opts.IO.Out, p.Theme, sub, *d)
+		if err := renderTimeline(opts.IO.Out, p.Theme, sub, *d); err != nil {
+			return err
+		}
+		if r := replayed[0].Replay; r != nil {
+			fmt.Fprintln(opts.IO.Out, p.Theme.Muted.Render(fmt.Sprintf("kwh dlq retry: %s, %d %s to %s", replayText(r, time.Now()), r.Attempts, cmdutil.Plural(r.Attempts, "replay", "replays"), r.URL)))
+		}
+		return nil
 	}
-	return p.PrintObject(d, detailFields(sub, *d))
+	fields := detailFields(sub, *d)
+	if r := replayed[0].Replay; r != nil {
+		fields = append(fields, output.Field{Name: "replay", Value: fmt.Sprintf("%s (%d %s)", replayText(r, time.Now()), r.Attempts, cmdutil.Plural(r.Attempts, "replay", "replays"))})
+	}
+	return p.PrintObject(d, fields)
 }
 
 func renderTimeline(w io.Writer, th *ui.Theme, sub kibo.EventSubscription, d kibo.EventDeliverySummary) error {

@@ -86,7 +86,7 @@ func answering(status int32) *atomic.Int32 {
 func TestDLQListLeavesOutReplayedDeliveries(t *testing.T) {
 	status := answering(500)
 	// A sandbox: one failure each, too short a run for Kibo to disable the subscriber.
-	h, clock, _ := pushHarness(t, status, emulator.PushOptions{Sandbox: true})
+	h, clock, sub := pushHarness(t, status, emulator.PushOptions{Sandbox: true})
 	if _, err := h.Emu.Publish(emulator.PublishRequest{Topic: "order.opened", Count: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +109,9 @@ func TestDLQListLeavesOutReplayedDeliveries(t *testing.T) {
 	res = h.RunWith(apptest.RunOpts{TTY: true}, "dlq", "list", "--include-replayed", "--no-color")
 	if !strings.Contains(res.Stdout, "dead · replayed ") {
 		t.Errorf("the table should say when it was replayed:\n%s", res.Stdout)
+	}
+	if res := h.Run("dlq", "show", sub, "1001"); !strings.Contains(res.Stdout, "replay\treplayed ") || !strings.Contains(res.Stdout, "(1 replay)") {
+		t.Errorf("dlq show should say it was replayed:\n%s", res.Stdout)
 	}
 }
 

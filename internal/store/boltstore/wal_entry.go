@@ -10,7 +10,7 @@ type entryKind byte
 const (
 	entryAccept  entryKind = 1 // a received request: inbox, body, seen mark, spool
 	entryForward entryKind = 2 // a forward attempt's outcome
-	entrySeen    entryKind = 3 // a seen mark on its own (--sync after the app said 2xx)
+	entrySeen    entryKind = 3 // a seen mark on its own (--sync after the app said 200)
 	// entryRetarget moves a spooled forward (target) to others (targets, none
 	// to drop it); state is the old one's ForwardState.
 	entryRetarget entryKind = 4

@@ -34,6 +34,10 @@ const (
 	// KindSetAside says the store holds entries it could not apply
 	// (Pending says how many); they are kept and shown by kwh inbox.
 	KindSetAside Kind = "setAside"
+	// KindStoreFailing: the store cannot write (Reason says why); pushes
+	// get 503 until KindStoreRecovered.
+	KindStoreFailing   Kind = "storeFailing"
+	KindStoreRecovered Kind = "storeRecovered"
 )
 
 // Event is one thing the receiver did, in the shape -o ndjson prints.

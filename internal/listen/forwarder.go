@@ -23,6 +23,7 @@ type forwarder struct {
 	cfg    *Config
 	emit   func(Event)
 	client *http.Client
+	health *storeHealth
 
 	mu      sync.Mutex
 	lanes   map[laneKey]*lane
@@ -265,7 +266,14 @@ func (f *forwarder) record(d *store.Delivery, target string, res result, n int, 
 			outcome = f.cfg.Store.GiveUp // kwh will not try it again
 		}
 	}
-	if err := outcome(p, st); err != nil {
+	write := func() error { return outcome(p, st) }
+	var err error
+	if next.sync {
+		err = f.health.note(write()) // the request waits: one try, the sender retries
+	} else {
+		err = f.keepOutcome(write)
+	}
+	if err != nil {
 		f.emit(Event{Kind: KindFailed, DeliveryID: d.ID, EventID: d.EventID, Target: target, Reason: "recording the forward: " + err.Error()})
 	}
 	e := Event{Kind: KindForwarded, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Target: target,
@@ -282,6 +290,24 @@ func (f *forwarder) record(d *store.Delivery, target string, res result, n int, 
 		}
 	}
 	f.emit(e)
+}
+
+// keepOutcome records a forward's outcome, trying again while the store
+// cannot write (a full disk): an unrecorded delivery would be sent again
+// after a restart. It gives up only at shutdown.
+func (f *forwarder) keepOutcome(write func() error) error {
+	for n := 1; ; n++ {
+		if f.health.note(write()) == nil {
+			return nil
+		}
+		t := time.NewTimer(netutil.Backoff(100*time.Millisecond, 5*time.Second, n))
+		select {
+		case <-t.C:
+		case <-f.stopping:
+			t.Stop()
+			return f.health.problem()
+		}
+	}
 }
 
 // stop lets in-flight forwards finish within grace, then cancels them. It

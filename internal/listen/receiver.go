@@ -20,6 +20,7 @@ type Receiver struct {
 	events *eventQueue
 	fwd    *forwarder
 	ready  atomic.Bool
+	health *storeHealth
 }
 
 // New builds the request pipeline and its forwarder alone: an http.Handler
@@ -29,7 +30,9 @@ func New(cfg Config) (*Receiver, error) {
 		return nil, err
 	}
 	r := &Receiver{cfg: cfg, events: newEventQueue(cfg.Now)}
+	r.health = &storeHealth{emit: r.emit}
 	r.fwd = newForwarder(&r.cfg, r.emit)
+	r.fwd.health = r.health
 	return r, nil
 }
 
@@ -70,6 +73,10 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == http.MethodGet && req.URL.Path == "/readyz":
 		if !r.ready.Load() {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		if err := r.health.problem(); err != nil {
+			http.Error(w, "not ready: the store cannot write: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = io.WriteString(w, "ready\n")
@@ -132,8 +139,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
 	if _, err := r.keep(d, func() { writeOK(w, d.ID) }); err != nil {
-		// Not stored: a 5xx makes Kibo send it again later.
-		r.reject(w, http.StatusInternalServerError, "storing the event: "+err.Error(), d.Remote, d.EventID)
+		// Not stored: a 503 makes Kibo send it again later.
+		r.unavailable(w, "storing the event", err, d.Remote, d.EventID)
 	}
 }
 
@@ -141,7 +148,7 @@ func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
 // once it is on disk, reports it, and hands a new one to the forwarder.
 func (r *Receiver) keep(d *store.Delivery, ack func()) (bool, error) {
 	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
-	if err != nil {
+	if r.health.note(err) != nil {
 		return false, err
 	}
 	ack()

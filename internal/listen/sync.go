@@ -15,14 +15,14 @@ func (r *Receiver) serveSync(w http.ResponseWriter, ctx context.Context, d *stor
 	key := webhook.CanonicalID(d.EventID)
 	seen, err := r.cfg.Store.Seen(key, d.ReceivedAt)
 	if err != nil {
-		r.reject(w, http.StatusInternalServerError, "reading the store: "+err.Error(), d.Remote, d.EventID)
+		r.unavailable(w, "reading the store", err, d.Remote, d.EventID)
 		return
 	}
 	if seen || d.Skipped || len(d.Targets) == 0 {
 		targets := d.Targets
 		d.Targets = nil // nothing to spool: answered here
 		if _, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: key, TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt}); err != nil {
-			r.reject(w, http.StatusInternalServerError, "storing the event: "+err.Error(), d.Remote, d.EventID)
+			r.unavailable(w, "storing the event", r.health.note(err), d.Remote, d.EventID)
 			return
 		}
 		d.Targets = targets
@@ -34,7 +34,7 @@ func (r *Receiver) serveSync(w http.ResponseWriter, ctx context.Context, d *stor
 	d.Targets = nil
 	// Store first (not seen yet) so the inbox has it whatever the app says.
 	if _, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: key, TTL: r.cfg.DedupeTTL, MarkSeen: false, Now: d.ReceivedAt}); err != nil {
-		r.reject(w, http.StatusInternalServerError, "storing the event: "+err.Error(), d.Remote, d.EventID)
+		r.unavailable(w, "storing the event", r.health.note(err), d.Remote, d.EventID)
 		return
 	}
 	r.announce(d, false)
@@ -54,7 +54,7 @@ func (r *Receiver) serveSync(w http.ResponseWriter, ctx context.Context, d *stor
 	}
 	if !failed {
 		if err := r.cfg.Store.MarkSeen(key, r.cfg.DedupeTTL, r.cfg.Now()); err != nil {
-			r.reject(w, http.StatusInternalServerError, "storing the event: "+err.Error(), d.Remote, d.EventID)
+			r.unavailable(w, "storing the event", r.health.note(err), d.Remote, d.EventID)
 			return
 		}
 	}

@@ -133,7 +133,7 @@ func (l lines) styled(e listen.Event) error {
 		}
 	case listen.KindRespooled:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
-	case listen.KindDropped, listen.KindSetAside:
+	case listen.KindDropped, listen.KindSetAside, listen.KindStoreFailing, listen.KindStoreRecovered:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindStopped:
 		msg := "Stopped."

@@ -56,8 +56,6 @@ type Store struct {
 	recent    map[uint64]*store.Delivery // accepted, not yet in bbolt
 	unapplied map[uint64]int             // delivery → forward entries not yet in bbolt
 
-	failed error // set by the committer when the log cannot be written
-
 	asideCount atomic.Int64 // entries set aside since Open (aside.go)
 
 	mu     sync.RWMutex // writers hold it shared while queueing; Close exclusively
@@ -169,6 +167,7 @@ func (s *Store) replay() error {
 func (s *Store) committer() {
 	defer s.wg.Done()
 	lsn := s.ap.applied
+	durable := lsn
 	var buf []byte
 	for first := range s.ops {
 		batch := s.drain([]*op{first})
@@ -179,17 +178,16 @@ func (s *Store) committer() {
 			buf = appendFrame(buf, lsn, o.raw)
 			items[i] = logged{lsn: lsn, e: o.e}
 		}
-		err := s.failed
-		if err == nil {
-			err = s.log.write(buf)
-		}
+		err := s.log.write(buf)
 		if err == nil {
 			s.ap.add(items)
-		} else if s.failed == nil {
-			// After a failed fsync nothing says what reached the disk: refuse
-			// every later write (Kibo retries them) rather than guess.
-			s.failed = fmt.Errorf("the store's log failed, restart kwh listen: %w", err)
-			err = s.failed
+			durable = lsn
+		} else {
+			// Nothing of this batch is acknowledged: its LSNs are given
+			// again and its frames overwritten by the next write, so the
+			// log stays one unbroken run. A full disk heals by itself.
+			lsn = durable
+			err = fmt.Errorf("writing the store's log: %w", err)
 		}
 		for _, o := range batch {
 			o.err = err

@@ -104,14 +104,32 @@ func (w *wal) write(frames []byte) error {
 }
 
 // zeroFill grows the file with zeros to at least end, a chunk at a time;
-// the next fdatasync makes the new length durable.
+// the next fdatasync makes the new length durable. On a nearly full disk
+// it settles for what the write needs: an event that fits is taken.
 func (w *wal) zeroFill(end int64) error {
 	grown := (end/walChunk + 1) * walChunk
-	if _, err := w.f.WriteAt(make([]byte, grown-w.size), w.size); err != nil {
+	if _, err := w.f.WriteAt(make([]byte, grown-w.size), w.size); err == nil {
+		w.size = grown
+		return nil
+	}
+	w.restat()
+	if end <= w.size {
+		return nil // the failed chunk still made room enough
+	}
+	if _, err := w.f.WriteAt(make([]byte, end-w.size), w.size); err != nil {
+		w.restat()
 		return err
 	}
-	w.size = grown
+	w.size = end
 	return nil
+}
+
+// restat learns the file's length after a write that may have extended it
+// partly.
+func (w *wal) restat() {
+	if st, err := w.f.Stat(); err == nil {
+		w.size = st.Size()
+	}
 }
 
 // rewind starts writing at the beginning again; call it only once bbolt

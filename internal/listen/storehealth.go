@@ -1,0 +1,67 @@
+package listen
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// While the store cannot write (a full disk), nothing can be acknowledged:
+// pushes get 503 with Retry-After (Kibo sends them again), /readyz says not
+// ready and why, and the event stream says so once. The first write that
+// succeeds again ends it, without a restart.
+
+// storeRetryAfter is the Retry-After of a 503 while the store cannot write.
+const storeRetryAfter = 30 * time.Second
+
+type storeHealth struct {
+	emit func(Event)
+	mu   sync.Mutex
+	err  error
+}
+
+// failed records a write the store refused; the first one is reported.
+func (h *storeHealth) failed(err error) {
+	h.mu.Lock()
+	first := h.err == nil
+	h.err = err
+	h.mu.Unlock()
+	if first {
+		h.emit(Event{Kind: KindStoreFailing, Reason: fmt.Sprintf("the store cannot write (%v): pushes get 503 and Kibo retries them; kwh recovers by itself once it can write", err)})
+	}
+}
+
+// ok records a write that succeeded; it ends a failure, reported once.
+func (h *storeHealth) ok() {
+	h.mu.Lock()
+	was := h.err
+	h.err = nil
+	h.mu.Unlock()
+	if was != nil {
+		h.emit(Event{Kind: KindStoreRecovered, Reason: "the store writes again: pushes are acknowledged"})
+	}
+}
+
+// problem is why the store is failing, or nil.
+func (h *storeHealth) problem() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// note records how a write went and returns its error.
+func (h *storeHealth) note(err error) error {
+	if err != nil {
+		h.failed(err)
+	} else {
+		h.ok()
+	}
+	return err
+}
+
+// unavailable answers 503 with Retry-After: nothing was acknowledged.
+func (r *Receiver) unavailable(w http.ResponseWriter, what string, err error, remote, eventID string) {
+	w.Header().Set("Retry-After", fmt.Sprint(int(storeRetryAfter.Seconds())))
+	r.reject(w, http.StatusServiceUnavailable, what+": "+err.Error(), remote, eventID)
+}

@@ -51,7 +51,11 @@ func printBanner(opts *Options, th *ui.Theme, url, origin string) {
 	if opts.Sandbox {
 		tenantKind = "sandbox tenant: no retries"
 	}
-	fmt.Fprintln(w, th.Success.Render("Kibo emulator ready at "+url)+th.Muted.Render(fmt.Sprintf("  (%s · waits ×1/%g)", tenantKind, opts.TimeScale)))
+	if opts.TimeScale != 1 {
+		// Only Kibo's waits are scaled: dates stay wall-clock times.
+		tenantKind += fmt.Sprintf(" · retry waits %g× shorter", opts.TimeScale)
+	}
+	fmt.Fprintln(w, th.Success.Render("Kibo emulator ready at "+url)+th.Muted.Render("  ("+tenantKind+")"))
 	secretLine := "Shared secret: " + origin
 	if opts.WriteProfile != "" {
 		secretLine += "; saved in profile " + opts.WriteProfile + ", restarts keep it"

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,34 +19,25 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/app"
 	"github.com/kwh-cli/kwh/internal/emulator"
+	"github.com/kwh-cli/kwh/internal/emulator/emutest"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// Seed credentials of testdata/kibo/seed.json.
+// Seed credentials of testdata/kibo/seed.json (they live in emutest).
 const (
-	ClientID     = "kwhdemo.WebhookDev.1.0.0.Release"
-	SharedSecret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-	Tenant       = "12345"
-	Site         = "23456"
+	ClientID     = emutest.ClientID
+	SharedSecret = emutest.SharedSecret
+	Tenant       = emutest.Tenant
+	Site         = emutest.Site
 )
 
 // Root is the repository root.
-func Root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+func Root() string { return emutest.Root() }
 
 // Seed loads testdata/kibo/seed.json.
-func Seed(t testing.TB) emulator.Seed {
-	t.Helper()
-	s, err := emulator.LoadSeed(filepath.Join(Root(), "testdata", "kibo", "seed.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func Seed(t testing.TB) emulator.Seed { t.Helper(); return emutest.Seed(t) }
 
 // Harness is one emulator and one user's home.
 type Harness struct {

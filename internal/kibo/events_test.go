@@ -8,18 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/emulator"
+	"github.com/kwh-cli/kwh/internal/emulator/emutest"
 	"github.com/kwh-cli/kwh/internal/kibo"
 )
 
 // TestSixEventGETs decodes every Event service answer the emulator builds from
 // the fixtures into the typed models.
 func TestSixEventGETs(t *testing.T) {
-	emu := emulator.New(apptest.Seed(t))
+	emu := emulator.New(emutest.Seed(t))
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
-	c, err := kibo.New(kibo.Options{ClientID: apptest.ClientID, SharedSecret: apptest.SharedSecret, Tenant: apptest.Tenant, AuthHost: srv.URL})
+	c, err := kibo.New(kibo.Options{ClientID: emutest.ClientID, SharedSecret: emutest.SharedSecret, Tenant: emutest.Tenant, AuthHost: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestSixEventGETs(t *testing.T) {
 // with more 429s than one request's retries allow; every page still arrives,
 // in order.
 func TestRateLimitedFetchSlowsDownInsteadOfFailing(t *testing.T) {
-	seed := apptest.Seed(t)
+	seed := emutest.Seed(t)
 	seed.Events = nil
 	for i := range 2000 {
 		seed.Events = append(seed.Events, map[string]any{"id": fmt.Sprintf("%032x", i), "topic": "order.opened", "entityId": fmt.Sprint(i)})
@@ -75,7 +75,7 @@ func TestRateLimitedFetchSlowsDownInsteadOfFailing(t *testing.T) {
 	defer srv.Close()
 	var mu sync.Mutex
 	var waits []time.Duration
-	c, _ := kibo.New(kibo.Options{ClientID: apptest.ClientID, SharedSecret: apptest.SharedSecret, Tenant: apptest.Tenant, AuthHost: srv.URL,
+	c, _ := kibo.New(kibo.Options{ClientID: emutest.ClientID, SharedSecret: emutest.SharedSecret, Tenant: emutest.Tenant, AuthHost: srv.URL,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			mu.Lock()
 			waits = append(waits, d)

@@ -13,6 +13,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/kibo"
+	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
@@ -115,18 +116,21 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("Following the pull queue every %s · Ctrl-C to stop", opts.Interval)))
 	}
-	backoff := time.Duration(0)
+	backoff, failures := time.Duration(0), 0
 	for first := true; ; first = false {
 		err := t.poll(ctx, first)
 		switch {
 		case err == nil:
-			backoff = 0
+			backoff, failures = 0, 0
 		case ctx.Err() != nil:
 			return nil
 		case kibo.IsAuth(err):
 			return err
 		default:
-			backoff = min(max(2*backoff, opts.Interval), maxBackoff)
+			// The shared jittered back-off: between one and two intervals
+			// at first, doubling up to a minute.
+			failures++
+			backoff = netutil.Backoff(2*opts.Interval, maxBackoff, failures).Round(100 * time.Millisecond)
 			fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Warning.Render(fmt.Sprintf("! polling failed: %v; trying again in %s", err, backoff)))
 		}
 		if err := opts.Wait(ctx, max(opts.Interval, backoff)); err != nil {

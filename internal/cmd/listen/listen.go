@@ -68,9 +68,13 @@ kept), the body must be a Kibo event (400), a redelivery of an eventId seen
 within --dedupe-ttl is acknowledged but not forwarded again, and the event is
 written durably before Kibo gets its 200. Forwarding then happens in the
 background with the raw body and original headers (plus X-Kwh-Delivery-Id and
-X-Kwh-Attempt), retried with back-off while the app is down, in order per
-topic, and resumed after a restart. --sync forwards inline and answers Kibo
-with the app's status instead, to exercise Kibo's own retries.
+X-Kwh-Attempt), retried with back-off until the app answers 200, in order per
+topic, and resumed after a restart (to this run's --forward targets, if they
+changed). As under Kibo's rule, only 200 counts: an app answering 201, 202 or
+204 has not taken the event (Kibo's docs say "200 OK"; an older guide's "any
+2xx" is wrong), and each attempt is reported as forwarded or failed. --sync
+forwards inline and answers Kibo with the app's status instead, to exercise
+Kibo's own retries.
 
 Everything received stays in the inbox: see kwh inbox.`,
 		Example: `  kwh listen --forward http://localhost:3000/hooks

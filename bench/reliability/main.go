@@ -44,7 +44,7 @@ func main() {
 	flag.DurationVar(&o.downFor, "down", 10*time.Second, "how long the app is down")
 	flag.IntVar(&o.attack, "attackers", 400, "slow-body connections (and as many slow-header ones)")
 	flag.DurationVar(&o.maxSlow, "slow-limit", 70*time.Second, "every slow connection must be closed within this")
-	flag.IntVar(&o.tmpfsMiB, "tmpfs", 8, "size of the disk-full tmpfs in MiB")
+	flag.IntVar(&o.tmpfsMiB, "tmpfs", 32, "size of the disk-full tmpfs in MiB")
 	flag.StringVar(&o.only, "only", "", "run only these scenarios (comma-separated: crash,storm,outage,slow,diskfull)")
 	flag.BoolVar(&o.verbose, "v", false, "show kwh's stderr")
 	rlimitExec := flag.Int("rlimit-exec", 0, "internal: set RLIMIT_NOFILE and exec the rest of the arguments")

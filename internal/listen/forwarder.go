@@ -269,7 +269,9 @@ func (f *forwarder) record(d *store.Delivery, target string, res result, n int, 
 	write := func() error { return outcome(p, st) }
 	var err error
 	if next.sync {
-		err = f.health.note(write()) // the request waits: one try, the sender retries
+		if err = write(); err != nil { // the request waits: one try, the sender retries
+			f.health.failed(err)
+		}
 	} else {
 		err = f.keepOutcome(write)
 	}
@@ -297,9 +299,11 @@ func (f *forwarder) record(d *store.Delivery, target string, res result, n int, 
 // after a restart. It gives up only at shutdown.
 func (f *forwarder) keepOutcome(write func() error) error {
 	for n := 1; ; n++ {
-		if f.health.note(write()) == nil {
+		err := write()
+		if err == nil {
 			return nil
 		}
+		f.health.failed(err)
 		t := time.NewTimer(netutil.Backoff(100*time.Millisecond, 5*time.Second, n))
 		select {
 		case <-t.C:

@@ -32,7 +32,9 @@ func (h *storeHealth) failed(err error) {
 	}
 }
 
-// ok records a write that succeeded; it ends a failure, reported once.
+// ok records an event stored again; it ends a failure, reported once. (A
+// forward outcome, a few bytes, may fit where an event does not: it does
+// not end one.)
 func (h *storeHealth) ok() {
 	h.mu.Lock()
 	was := h.err

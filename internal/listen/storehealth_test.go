@@ -100,9 +100,23 @@ func TestFullDiskAnswers503AndRecovers(t *testing.T) {
 
 	st.accepts.Store(false)
 	st.outcomes.Store(false)
-	until(listen.KindStoreRecovered)
 	if code, _ := send(t, url, "ev-c"); code != http.StatusOK {
 		t.Fatalf("push after space returned: %d", code)
+	}
+	// Recovered, and the outcome of ev-a's forward recorded: either first.
+	for recovered, recorded := false, false; !recovered || !recorded; {
+		e, ok := <-l.Events()
+		if !ok {
+			t.Fatal("events closed")
+		}
+		switch {
+		case e.Kind == listen.KindStoreFailing:
+			t.Fatalf("reported failing again: %+v", e)
+		case e.Kind == listen.KindStoreRecovered:
+			recovered = true
+		case e.Kind == listen.KindForwarded && e.EventID == "ev-a":
+			recorded = true
+		}
 	}
 	if code, _ := get(t, url+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz after recovery: %d", code)

@@ -80,9 +80,7 @@ func TestDistinctIDsAreNotDuplicates(t *testing.T) {
 	}
 	dups := 0
 	for _, d := range ds {
-		if d.Duplicate {
-			dups++
-		}
+		dups += d.Duplicates
 	}
 	if dups != 1 {
 		t.Fatalf("%d duplicates among %d entries, want 1 (the undashed GUID)", dups, len(ds))

@@ -28,6 +28,10 @@ type Delivery struct {
 	Verified   bool        `json:"verified"`
 	Duplicate  bool        `json:"duplicate,omitempty"`
 	Skipped    bool        `json:"skipped,omitempty"`
+	// Duplicates counts later copies of this event (Kibo's redeliveries);
+	// they are not kept one by one, only the last arrival.
+	Duplicates      int        `json:"duplicates,omitempty"`
+	LastDuplicateAt *time.Time `json:"lastDuplicateAt,omitempty"`
 	// SetAside says why the store could not apply this request (it is kept,
 	// not deduplicated or forwarded from the store).
 	SetAside string `json:"setAside,omitempty"`

@@ -138,6 +138,9 @@ type Entry struct {
 	Header     http.Header                   `json:"header"`
 	Body       json.RawMessage               `json:"body"`
 	Forwards   map[string]store.ForwardState `json:"forwards,omitempty"`
+	// Duplicates counts later copies of the event, LastDuplicateAt the last.
+	Duplicates      int        `json:"duplicates,omitempty"`
+	LastDuplicateAt *time.Time `json:"lastDuplicateAt,omitempty"`
 	// SetAside says why the store could not apply this request.
 	SetAside string `json:"setAside,omitempty"`
 }
@@ -163,7 +166,8 @@ func entryOf(d store.Delivery) Entry {
 		body = raw
 	}
 	return Entry{ID: d.ID, ReceivedAt: d.ReceivedAt, State: state(d), EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID,
-		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards, SetAside: d.SetAside}
+		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards, SetAside: d.SetAside,
+		Duplicates: d.Duplicates, LastDuplicateAt: d.LastDuplicateAt}
 }
 
 // state summarises a delivery: set aside when the store could not apply

@@ -166,6 +166,8 @@ func (b buckets) apply(e *entry) error {
 		return b.mark(e)
 	case entryRetarget:
 		return b.retarget(e)
+	case entryDup:
+		return b.duplicate(e)
 	}
 	return errBadEntry
 }
@@ -208,7 +210,31 @@ func (b buckets) mark(e *entry) error {
 	if e.prevExp != 0 {
 		_ = b.seen.Delete(seenKey(e.prevExp, e.key))
 	}
-	return b.seen.Put(seenKey(e.exp, e.key), nil)
+	// The value is the first copy's inbox id (0 for a mark on its own), so
+	// later copies are counted on it after a restart too.
+	return b.seen.Put(seenKey(e.exp, e.key), itob(e.id))
+}
+
+// duplicate counts another copy on the first one's inbox record; a record
+// pruned meanwhile has nothing to count on.
+func (b buckets) duplicate(e *entry) error {
+	key := itob(e.id)
+	raw := b.inbox.Get(key)
+	if raw == nil {
+		return nil
+	}
+	var rec stored
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return err
+	}
+	at := time.Unix(0, e.exp).UTC()
+	rec.Duplicates++
+	rec.LastDuplicateAt = &at
+	meta, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return b.inbox.Put(key, meta)
 }
 
 // forward records an attempt, counting it; a delivered or given-up one

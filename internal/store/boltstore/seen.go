@@ -11,9 +11,12 @@ import (
 // loadSeen reads the logged seen marks into memory at open.
 func (s *Store) loadSeen() error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(seenBucket).ForEach(func(k, _ []byte) error {
+		return tx.Bucket(seenBucket).ForEach(func(k, v []byte) error {
 			if len(k) > 8 {
 				s.seen[string(k[8:])] = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+				if len(v) == 8 && binary.BigEndian.Uint64(v) != 0 {
+					s.origin[string(k[8:])] = binary.BigEndian.Uint64(v)
+				}
 			}
 			return nil
 		})
@@ -100,6 +103,7 @@ func (s *Store) Sweep(now time.Time) (int, error) {
 			s.seenMu.Lock()
 			if exp, ok := s.seen[string(k[8:])]; ok && !exp.After(now) {
 				delete(s.seen, string(k[8:]))
+				delete(s.origin, string(k[8:]))
 			}
 			s.seenMu.Unlock()
 			n++

@@ -49,6 +49,7 @@ type Store struct {
 
 	seenMu sync.Mutex
 	seen   map[string]time.Time // key → expiry
+	origin map[string]uint64    // key → the inbox id of its first copy, when known
 
 	lastID atomic.Uint64 // the inbox id given last
 
@@ -90,7 +91,7 @@ func Open(file string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, ops: make(chan *op, maxBatch), seen: map[string]time.Time{}, recent: map[uint64]*store.Delivery{}, unapplied: map[uint64]int{}}
+	s := &Store{db: db, ops: make(chan *op, maxBatch), seen: map[string]time.Time{}, origin: map[string]uint64{}, recent: map[uint64]*store.Delivery{}, unapplied: map[uint64]int{}}
 	if err := s.open(file + "-wal"); err != nil {
 		db.Close()
 		return nil, err

@@ -14,6 +14,7 @@ const (
 	// entryRetarget moves a spooled forward (target) to others (targets, none
 	// to drop it); state is the old one's ForwardState.
 	entryRetarget entryKind = 4
+	entryDup      entryKind = 5 // another copy of an accepted event: id, exp = its arrival (Unix ns)
 )
 
 // entry is one logged change; each kind uses some of the fields.

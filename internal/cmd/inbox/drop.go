@@ -6,15 +6,33 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/config"
+	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/ui"
 )
 
-func newCmdDrop(o *Options) *cobra.Command {
+// DropOptions are the inputs of `kwh inbox drop`.
+type DropOptions struct {
+	IO       *iostreams.IOStreams
+	Theme    func() *ui.Theme
+	StateDir string
+	Now      func() time.Time
+
+	Store      string
+	IDs        []uint64
+	AllPending bool
+}
+
+// NewCmdDrop is `kwh inbox drop`.
+func NewCmdDrop(f *cmdutil.Factory, runF func(*DropOptions) error) *cobra.Command {
+	o := &DropOptions{IO: f.IOStreams, Theme: f.Theme, StateDir: config.StateDir(f.Getenv), Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "drop <id>... | --all-pending",
 		Short: "Stop forwarding events still waiting in the spool",
@@ -33,16 +51,26 @@ other --forward targets sends what is pending to those instead.)`,
 			case len(args) > 0 && o.AllPending:
 				return cmdutil.FlagErrorf("give inbox ids or --all-pending, not both")
 			}
-			return parseIDs(o, args)
+			return nil
 		},
-		RunE: func(c *cobra.Command, _ []string) error { return dropRun(o) },
+		RunE: func(c *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			o.IDs = ids
+			if runF != nil {
+				return runF(o)
+			}
+			return dropRun(o)
+		},
 	}
 	cmd.Flags().BoolVar(&o.AllPending, "all-pending", false, "drop every forward still waiting")
-	cmd.Flags().StringVar(&o.Store, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")
+	storeFlag(cmd, &o.Store)
 	return cmd
 }
 
-func dropRun(o *Options) error {
+func dropRun(o *DropOptions) error {
 	dropped, err := listen.DropPending(cmp.Or(o.Store, o.StateDir), o.IDs, o.AllPending, o.Now())
 	if errors.Is(err, listen.ErrListenerRunning) {
 		return fmt.Errorf("%w: stop it (Ctrl-C) first; its spool is only changed by it while it runs", err)

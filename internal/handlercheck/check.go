@@ -100,8 +100,8 @@ func New(cfg Config) *Checker {
 	return &Checker{cfg: cfg, client: webhook.PushClient(cfg.Timeout, cfg.Transport)}
 }
 
-// Run runs every scenario in order and returns one result per row. It stops
-// early, with ctx's error, when ctx ends.
+// Run runs every scenario in order and returns one result per row. When ctx
+// ends it returns ctx's error and the rows decided before.
 func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if len(cfg.Topics) == 0 {
 		return nil, errors.New("no topics to check")
@@ -110,6 +110,9 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	var out []Result
 	emit := func(rs ...Result) {
 		for _, r := range rs {
+			if ctx.Err() != nil {
+				return // decided by the interruption, not by the handler
+			}
 			out = append(out, r)
 			if c.cfg.OnResult != nil {
 				c.cfg.OnResult(r)

@@ -145,6 +145,11 @@ func run(ctx context.Context, opts *Options) error {
 	results, err := handlercheck.Run(ctx, cfg)
 	progress.Stop()
 	if err != nil {
+		if len(results) > 0 { // interrupted: what was decided is still worth seeing
+			if perr := printRows(opts, results); perr != nil {
+				return perr
+			}
+		}
 		return err
 	}
 	if opts.JUnit != "" {

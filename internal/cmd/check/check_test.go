@@ -1,13 +1,17 @@
 package check_test
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kwh-cli/kwh/internal/apptest"
@@ -283,5 +287,29 @@ func TestKwhListenSurvivesKwhCheck(t *testing.T) {
 		if r.Status != "ok" {
 			t.Errorf("%s/%s: %s %s", r.Scenario, r.Subject, r.Status, r.Detail)
 		}
+	}
+}
+
+// TestInterruptedRunPrintsWhatWasDecided: Ctrl-C mid-run exits 130 with the
+// rows decided before it, none made up by the interruption.
+func TestInterruptedRunPrintsWhatWasDecided(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	good := &checktest.Handler{Secret: apptest.SharedSecret}
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 2 { // the first topic push: Ctrl-C
+			cancel()
+		}
+		good.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	res := h.RunContext(ctx, "check", srv.URL, "--topic", "order.*", "-o", "json")
+	if res.Code != 130 {
+		t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
+	}
+	if rs := rows(t, res.Stdout); len(rs) != 1 || rs[0].Scenario != "transport" || rs[0].Status != "ok" {
+		t.Errorf("rows: %+v", rs)
 	}
 }

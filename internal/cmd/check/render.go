@@ -16,24 +16,12 @@ import (
 // report prints the rows, a summary on stderr for people, and decides the
 // exit code: 3 when any scenario failed.
 func report(opts *Options, results []handlercheck.Result) error {
-	p := opts.Printer()
-	t := output.Table{Columns: []output.Column{
-		{Header: "scenario"},
-		{Header: "subject", Max: 32},
-		{Header: "result", Style: styleStatus},
-		{Header: "detail"},
-		{Header: "latency ms", Wide: true},
-	}}
+	if err := printRows(opts, results); err != nil {
+		return err
+	}
 	counts := map[handlercheck.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
-		t.Rows = append(t.Rows, []string{r.Scenario, r.Subject, string(r.Status), r.Detail, fmt.Sprintf("%.1f", r.LatencyMs)})
-	}
-	if results == nil {
-		results = []handlercheck.Result{}
-	}
-	if err := p.PrintList(results, t); err != nil {
-		return err
 	}
 	if !opts.Quiet {
 		th := opts.Theme()
@@ -53,6 +41,24 @@ func report(opts *Options, results []handlercheck.Result) error {
 		return cmdutil.CheckFailed(fmt.Errorf("%d of %d checks failed", n, len(results)))
 	}
 	return nil
+}
+
+// printRows prints one row per result in the chosen output form.
+func printRows(opts *Options, results []handlercheck.Result) error {
+	t := output.Table{Columns: []output.Column{
+		{Header: "scenario"},
+		{Header: "subject", Max: 32},
+		{Header: "result", Style: styleStatus},
+		{Header: "detail"},
+		{Header: "latency ms", Wide: true},
+	}}
+	for _, r := range results {
+		t.Rows = append(t.Rows, []string{r.Scenario, r.Subject, string(r.Status), r.Detail, fmt.Sprintf("%.1f", r.LatencyMs)})
+	}
+	if results == nil {
+		results = []handlercheck.Result{}
+	}
+	return opts.Printer().PrintList(results, t)
 }
 
 func styleStatus(th *ui.Theme, v string) string {

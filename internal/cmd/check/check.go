@@ -133,6 +133,9 @@ func run(ctx context.Context, opts *Options) error {
 	if !opts.Quiet {
 		fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("Checking %s: %d %s from %s, answers wanted within %s",
 			opts.URL, len(topics), cmdutil.Plural(len(topics), "topic", "topics"), source, opts.Timeout)))
+		if opts.Timeout > kibo.PushTimeout {
+			fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(fmt.Sprintf("! --timeout %s is longer than Kibo waits (%s): an answer this check passes may still fail with Kibo", opts.Timeout, kibo.PushTimeout)))
+		}
 	}
 	progress := opts.IO.StartProgress("checking")
 	done, total := 0, expectedRows(topics)

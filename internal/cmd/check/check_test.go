@@ -212,6 +212,9 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d (want %d), stderr %q (want %q)", tt.args, res.Code, tt.code, res.Stderr, tt.says)
 		}
 	}
+	if res := h.Run("check", srv.URL, "--topic", "order.opened", "--timeout", "1m"); res.Code != 0 || !strings.Contains(res.Stderr, "--timeout 1m0s is longer than Kibo waits (45s)") {
+		t.Errorf("--timeout 1m: exit %d, %s", res.Code, res.Stderr)
+	}
 	delete(h.Env, "KIBO_SHARED_SECRET")
 	if res := h.Run("check", srv.URL); res.Code != 4 || !strings.Contains(res.Stderr, "shared secret") {
 		t.Errorf("no secret: exit %d, %s", res.Code, res.Stderr)

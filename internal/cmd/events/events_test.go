@@ -53,7 +53,6 @@ func pullFilters(emu *emulator.Emulator) []string {
 }
 
 func TestEventsListFilters(t *testing.T) {
-	now := time.Now().UTC()
 	tests := []struct {
 		name   string
 		args   []string
@@ -67,7 +66,7 @@ func TestEventsListFilters(t *testing.T) {
 		{"entity", []string{"--entity-id", "SKU-NEW-1"}, "entityId eq SKU-NEW-1", "3"},
 		{"since and until", []string{"--since", "2026-11-20T12:02:00Z", "--until", "2026-11-21T09:00:00Z"},
 			"auditInfo.createDate ge 2026-11-20T12:02:00Z and auditInfo.createDate lt 2026-11-21T09:00:00Z", "3456"},
-		{"since a duration", []string{"--since", "2h"}, "auditInfo.createDate ge " + now.Add(-2*time.Hour).Format("2006-01-02T15:04"), ""},
+		{"since a duration", []string{"--since", "2h"}, "auditInfo.createDate ge ", ""},
 		{"raw filter", []string{"--topic", "order.opened", "--topic", "customeraccount.created", "--filter", "isTest eq true"},
 			"topic eq order.opened and isTest eq true or topic eq customeraccount.created and isTest eq true", "5"},
 		{"client-side glob", []string{"--topic", "*.created"}, "", "5"},
@@ -75,7 +74,9 @@ func TestEventsListFilters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := apptest.New(t, apptest.Seed(t))
+			before := time.Now().UTC()
 			res := h.Run(append([]string{"events", "list", "-o", "json", "--jq", ".[].id[-1:]"}, tt.args...)...)
+			after := time.Now().UTC()
 			if res.Code != 0 {
 				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 			}
@@ -83,10 +84,27 @@ func TestEventsListFilters(t *testing.T) {
 			if len(filters) != 1 || !strings.HasPrefix(filters[0], tt.filter) {
 				t.Errorf("filter sent: %q, want %q", filters, tt.filter)
 			}
+			if tt.name == "since a duration" && len(filters) == 1 {
+				assertSinceWithin(t, filters[0], before.Add(-2*time.Hour), after.Add(-2*time.Hour))
+			}
 			if got := strings.ReplaceAll(res.Stdout, "\n", ""); got != tt.ids {
 				t.Errorf("events %q, want %q", got, tt.ids)
 			}
 		})
+	}
+}
+
+// assertSinceWithin checks the date a relative --since sent lies between the
+// run's start and end (minus the duration): the run may cross a minute.
+func assertSinceWithin(t *testing.T, filter string, lo, hi time.Time) {
+	t.Helper()
+	date, _, _ := strings.Cut(strings.TrimPrefix(filter, "auditInfo.createDate ge "), " ")
+	got, err := time.Parse(time.RFC3339, date)
+	if err != nil {
+		t.Fatalf("filter %q: %v", filter, err)
+	}
+	if got.Before(lo.Truncate(time.Second)) || got.After(hi) {
+		t.Errorf("--since 2h sent %s, want between %s and %s", got, lo, hi)
 	}
 }
 

@@ -180,14 +180,14 @@ func writeCollection(w http.ResponseWriter, r *http.Request, items []map[string]
 		writeError(w, http.StatusBadRequest, "VALIDATION_ERROR", "startIndex must be 0 or more and pageSize between 1 and 200.")
 		return
 	}
-	keep, err := parseFilter(q.Get("filter"))
+	want, err := parseFilter(q.Get("filter"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "VALIDATION_ERROR", "Invalid filter: "+err.Error())
 		return
 	}
 	matched := make([]map[string]any, 0, len(items))
 	for _, it := range items {
-		if keep(it) {
+		if want(it) {
 			matched = append(matched, it)
 		}
 	}

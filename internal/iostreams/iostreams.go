@@ -1,5 +1,5 @@
 // Package iostreams holds the process's standard streams and the decisions that
-// depend on them: whether each is a terminal, whether to colour, how wide.
+// depend on them: whether each is a terminal and whether to colour.
 package iostreams
 
 import (

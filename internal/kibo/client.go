@@ -49,8 +49,10 @@ type Client struct {
 	api      *http.Client // authenticated, retrying
 	plain    *http.Client // retrying, no token (token endpoint)
 
-	hostOnce sync.Mutex
-	apiBase  string
+	// apiBaseMu is held while the API base is looked up, so concurrent first
+	// calls share one lookup; a failed lookup is tried again by the next call.
+	apiBaseMu sync.Mutex
+	apiBase   string
 }
 
 // New builds a client; it makes no request until one is needed.
@@ -227,10 +229,10 @@ func transportError(ctx context.Context, role string, u *url.URL, err error, tim
 	return unreachable(role, u, err, timeout)
 }
 
-// APIHost returns the base URL Event calls go to, resolving it once.
+// APIBase returns the base URL Event calls go to, resolving it once.
 func (c *Client) APIBase(ctx context.Context) (string, error) {
-	c.hostOnce.Lock()
-	defer c.hostOnce.Unlock()
+	c.apiBaseMu.Lock()
+	defer c.apiBaseMu.Unlock()
 	if c.apiBase != "" {
 		return c.apiBase, nil
 	}

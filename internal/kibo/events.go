@@ -38,8 +38,8 @@ type List[T any] struct {
 }
 
 // PullEvents lists the pull queue.
-func (c *Client) PullEvents(ctx context.Context, p ListParams, keep func(Event) bool) (List[Event], error) {
-	return collect(ctx, c, PathPull, p, keep)
+func (c *Client) PullEvents(ctx context.Context, p ListParams, want func(Event) bool) (List[Event], error) {
+	return collect(ctx, c, PathPull, p, want)
 }
 
 // PullEvent gets one event of the pull queue.
@@ -52,18 +52,18 @@ func (c *Client) PullEvent(ctx context.Context, id string) (*Event, error) {
 }
 
 // Subscriptions lists push subscriptions.
-func (c *Client) Subscriptions(ctx context.Context, p ListParams, keep func(EventSubscription) bool) (List[EventSubscription], error) {
-	return collect(ctx, c, PathSubscriptions, p, keep)
+func (c *Client) Subscriptions(ctx context.Context, p ListParams, want func(EventSubscription) bool) (List[EventSubscription], error) {
+	return collect(ctx, c, PathSubscriptions, p, want)
 }
 
 // DeliveryAttempts lists delivery summaries of every subscription.
-func (c *Client) DeliveryAttempts(ctx context.Context, p ListParams, keep func(EventDeliverySummary) bool) (List[EventDeliverySummary], error) {
-	return collect(ctx, c, PathDeliveryAttempts, p, keep)
+func (c *Client) DeliveryAttempts(ctx context.Context, p ListParams, want func(EventDeliverySummary) bool) (List[EventDeliverySummary], error) {
+	return collect(ctx, c, PathDeliveryAttempts, p, want)
 }
 
 // SubscriptionDeliveryAttempts lists one subscription's delivery summaries.
-func (c *Client) SubscriptionDeliveryAttempts(ctx context.Context, subscriptionID string, p ListParams, keep func(EventDeliverySummary) bool) (List[EventDeliverySummary], error) {
-	return collect(ctx, c, PathSubscriptions+"/"+url.PathEscape(subscriptionID)+"/deliveryattempts", p, keep)
+func (c *Client) SubscriptionDeliveryAttempts(ctx context.Context, subscriptionID string, p ListParams, want func(EventDeliverySummary) bool) (List[EventDeliverySummary], error) {
+	return collect(ctx, c, PathSubscriptions+"/"+url.PathEscape(subscriptionID)+"/deliveryattempts", p, want)
 }
 
 // DeliveryAttempt gets one delivery summary.

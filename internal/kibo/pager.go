@@ -16,9 +16,9 @@ const maxRequeues = 6
 
 // collect fetches a collection. The first page reveals totalCount; the rest
 // are fetched concurrently (p.Concurrency at most, fewer after a 429) and
-// assembled in order. keep filters client-side; the limit counts kept items.
-func collect[T any](ctx context.Context, c *Client, path string, p ListParams, keep func(T) bool) (List[T], error) {
-	size := firstPageSize(p, keep != nil)
+// assembled in order. filter selects client-side; the limit counts selected items.
+func collect[T any](ctx context.Context, c *Client, path string, p ListParams, filter func(T) bool) (List[T], error) {
+	size := firstPageSize(p, filter != nil)
 	th := newThrottle(DefaultConcurrency)
 	if p.Concurrency > 0 {
 		th = newThrottle(p.Concurrency)
@@ -33,7 +33,7 @@ func collect[T any](ctx context.Context, c *Client, path string, p ListParams, k
 		return List[T]{}, err
 	}
 	want := first.TotalCount
-	if p.Limit > 0 && keep == nil {
+	if p.Limit > 0 && filter == nil {
 		want = min(want, p.Limit)
 	}
 	// A server that caps pageSize below what we asked shows it in the first page.
@@ -56,7 +56,7 @@ func collect[T any](ctx context.Context, c *Client, path string, p ListParams, k
 	if err := fetchRest(ctx, c, path, p, offsets, step, want, pages, done, th); err != nil {
 		return List[T]{}, err
 	}
-	return assemble(pages, keep, p.Limit, first.TotalCount), nil
+	return assemble(pages, filter, p.Limit, first.TotalCount), nil
 }
 
 func firstPageSize(p ListParams, filtered bool) int {
@@ -69,11 +69,11 @@ func firstPageSize(p ListParams, filtered bool) int {
 	return MaxPageSize
 }
 
-func assemble[T any](pages [][]T, keep func(T) bool, limit, total int) List[T] {
+func assemble[T any](pages [][]T, filter func(T) bool, limit, total int) List[T] {
 	out := List[T]{TotalCount: total, Items: []T{}}
 	for _, page := range pages {
 		for _, it := range page {
-			if keep != nil && !keep(it) {
+			if filter != nil && !filter(it) {
 				continue
 			}
 			out.Items = append(out.Items, it)

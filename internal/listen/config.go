@@ -24,8 +24,9 @@ type Config struct {
 	// StoreDir holds the store file and the admin API's address; it is
 	// opened there unless Store is set.
 	StoreDir string
-	// Keep is how long the inbox keeps what it received; 0 keeps everything.
-	Keep time.Duration
+	// Retention is how long the inbox keeps what it received (--keep); 0
+	// keeps everything.
+	Retention time.Duration
 	// Path is where Kibo POSTs; "/" accepts any path.
 	Path       string
 	Secret     string // empty: signatures are not checked

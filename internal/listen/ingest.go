@@ -30,5 +30,5 @@ func (r *Receiver) Ingest(p webhook.Push, c webhook.Context, remote string) (boo
 	} else {
 		d.Skipped = true
 	}
-	return r.keep(d, func() {})
+	return r.persist(d, func() {})
 }

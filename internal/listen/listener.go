@@ -62,7 +62,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 	if l.r, err = New(cfg); err != nil {
 		return nil, err
 	}
-	l.stopMnt = maintain(l.st, l.r.cfg.Keep, l.r.cfg.Now)
+	l.stopMnt = maintain(l.st, l.r.cfg.Retention, l.r.cfg.Now)
 	var ln net.Listener
 	if cfg.Addr != "" {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -173,14 +173,14 @@ func (l *Listener) release() {
 	}
 }
 
-// maintain forgets expired seen ids and prunes the inbox (keep > 0) now and
+// maintain forgets expired seen ids and prunes the inbox (retention > 0) now and
 // every MaintainEvery, until the returned func is called.
-func maintain(st store.ListenStore, keep time.Duration, now func() time.Time) func() {
+func maintain(st store.ListenStore, retention time.Duration, now func() time.Time) func() {
 	run := func() {
 		t := now()
 		_, _ = st.Sweep(t)
-		if keep > 0 {
-			_, _ = st.Prune(t.Add(-keep))
+		if retention > 0 {
+			_, _ = st.Prune(t.Add(-retention))
 		}
 	}
 	run()

@@ -138,15 +138,15 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
-	if _, err := r.keep(d, func() { writeOK(w, d.ID) }); err != nil {
+	if _, err := r.persist(d, func() { writeOK(w, d.ID) }); err != nil {
 		// Not stored: a 503 makes Kibo send it again later.
 		r.unavailable(w, "storing the event", err, d.Remote, d.EventID)
 	}
 }
 
-// keep stores a delivery durably (deduplicating on its eventId), runs ack
+// persist stores a delivery durably (deduplicating on its eventId), runs ack
 // once it is on disk, reports it, and hands a new one to the forwarder.
-func (r *Receiver) keep(d *store.Delivery, ack func()) (bool, error) {
+func (r *Receiver) persist(d *store.Delivery, ack func()) (bool, error) {
 	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
 	if r.health.note(err) != nil {
 		return false, err

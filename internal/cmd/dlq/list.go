@@ -112,7 +112,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	progress := opts.IO.StartProgress("reading deliveries")
-	entries, err := Collect(ctx, client, subs, opts.Concurrency, opts.keep(since), func(done int) { progress.Update(done, len(subs)) })
+	entries, err := Collect(ctx, client, subs, opts.Concurrency, opts.want(since), func(done int) { progress.Update(done, len(subs)) })
 	progress.Stop()
 	if err != nil {
 		return err
@@ -191,8 +191,8 @@ func (opts *ListOptions) dropReplayed(entries []Entry) ([]Entry, int) {
 	return kept, len(entries) - len(kept)
 }
 
-// keep selects dead deliveries (and retrying ones when asked) that pass the filters.
-func (opts *ListOptions) keep(since time.Time) func(kibo.EventDeliverySummary) bool {
+// want selects dead deliveries (and retrying ones when asked) that pass the filters.
+func (opts *ListOptions) want(since time.Time) func(kibo.EventDeliverySummary) bool {
 	return func(d kibo.EventDeliverySummary) bool {
 		switch d.State() {
 		case kibo.Delivered:
@@ -239,8 +239,8 @@ func Subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]ki
 }
 
 // Collect reads the delivery summaries of each subscription, a few
-// subscriptions at a time, keeping those keep accepts, in subscription order.
-func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscription, concurrency int, keep func(kibo.EventDeliverySummary) bool, progress func(done int)) ([]Entry, error) {
+// subscriptions at a time, keeping those want accepts, in subscription order.
+func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscription, concurrency int, want func(kibo.EventDeliverySummary) bool, progress func(done int)) ([]Entry, error) {
 	perSub := make([][]Entry, len(subs))
 	errs := make([]error, len(subs))
 	sem := make(chan struct{}, concurrency)
@@ -253,7 +253,7 @@ func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscrip
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			list, err := client.SubscriptionDeliveryAttempts(ctx, s.ID, kibo.ListParams{Concurrency: concurrency}, keep)
+			list, err := client.SubscriptionDeliveryAttempts(ctx, s.ID, kibo.ListParams{Concurrency: concurrency}, want)
 			if err != nil {
 				errs[i] = fmt.Errorf("subscription %s: %w", s.ID, err)
 				return

@@ -159,7 +159,7 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 		return nil, err
 	}
 	lo := &ListOptions{Topics: opts.Topics, IncludePending: opts.IncludePending}
-	entries, err := Collect(ctx, client, subs, kibo.DefaultConcurrency, lo.keep(since), func(int) {})
+	entries, err := Collect(ctx, client, subs, kibo.DefaultConcurrency, lo.want(since), func(int) {})
 	if err != nil {
 		return nil, err
 	}

@@ -93,11 +93,11 @@ func (q Query) params() (kibo.ListParams, func(kibo.Event) bool) {
 		TopicField: topicField, Topics: q.Topics, EntityField: entityField, EntityID: q.EntityID,
 		DateField: dateField, Since: q.Since, Until: q.Until, Raw: q.Raw,
 	}.Build()
-	var keep func(kibo.Event) bool
+	var want func(kibo.Event) bool
 	if clientTopics {
-		keep = func(e kibo.Event) bool { return webhook.MatchAnyTopic(q.Topics, e.Topic) }
+		want = func(e kibo.Event) bool { return webhook.MatchAnyTopic(q.Topics, e.Topic) }
 	}
-	return kibo.ListParams{Filter: filter}, keep
+	return kibo.ListParams{Filter: filter}, want
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
@@ -115,14 +115,14 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	params, keep := Query{Topics: opts.Topics, EntityID: opts.EntityID, Since: since, Until: until, Raw: opts.Filter}.params()
+	params, want := Query{Topics: opts.Topics, EntityID: opts.EntityID, Since: since, Until: until, Raw: opts.Filter}.params()
 	params.SortBy, params.Limit, params.Concurrency = opts.Sort, opts.Limit, opts.Concurrency
 	if opts.All {
 		params.Limit = 0
 	}
 	progress := opts.IO.StartProgress("fetching events")
 	params.OnProgress = progress.Update
-	list, err := client.PullEvents(ctx, params, keep)
+	list, err := client.PullEvents(ctx, params, want)
 	progress.Stop()
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	if p.IsHuman() {
 		line := fmt.Sprintf("%d %s", len(list.Items), cmdutil.Plural(len(list.Items), "event", "events"))
-		if !opts.All && keep == nil && list.TotalCount > len(list.Items) {
+		if !opts.All && want == nil && list.TotalCount > len(list.Items) {
 			line += fmt.Sprintf(" of %d · --all or --limit for more", list.TotalCount)
 		}
 		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(line))

@@ -147,13 +147,13 @@ func (t *tailer) poll(ctx context.Context, first bool) error {
 	if !first {
 		q.Since = t.newest.Add(-overlap)
 	}
-	params, keep := q.params()
+	params, want := q.params()
 	params.SortBy = dateField + " asc"
 	if first {
 		// Only the most recent few: newest first, printed oldest first.
 		params.SortBy, params.Limit = dateField+" desc", max(t.opts.Last, 1)
 	}
-	list, err := t.client.PullEvents(ctx, params, keep)
+	list, err := t.client.PullEvents(ctx, params, want)
 	if err != nil {
 		return err
 	}

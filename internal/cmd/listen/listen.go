@@ -144,7 +144,7 @@ func (opts *Options) config() (listen.Config, error) {
 		return listen.Config{}, cmdutil.FlagErrorf("--store %q: want a directory", dir)
 	}
 	return listen.Config{
-		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: tildePath(dir), Keep: opts.Keep,
+		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: tildePath(dir), Retention: opts.Keep,
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
 		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,

@@ -98,7 +98,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if opts.All {
 		params.Limit = 0
 	}
-	list, err := client.Subscriptions(ctx, params, opts.keep())
+	list, err := client.Subscriptions(ctx, params, opts.want())
 	if err != nil {
 		return err
 	}
@@ -112,8 +112,8 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	return nil
 }
 
-// keep applies the filters Kibo's API has no parameter for.
-func (opts *ListOptions) keep() func(kibo.EventSubscription) bool {
+// want applies the filters Kibo's API has no parameter for.
+func (opts *ListOptions) want() func(kibo.EventSubscription) bool {
 	if len(opts.Topics) == 0 && !opts.Active && !opts.Inactive {
 		return nil
 	}
@@ -144,7 +144,7 @@ func (opts *ListOptions) footer(shown, total int) {
 		line += " · " + opts.Context
 	}
 	fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(line))
-	if !opts.All && shown == opts.Limit && total > shown && opts.keep() == nil {
+	if !opts.All && shown == opts.Limit && total > shown && opts.want() == nil {
 		fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("showing %d of %d: use --all to see every one", shown, total)))
 	}
 }

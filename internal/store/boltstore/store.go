@@ -79,7 +79,7 @@ const maxBatch = 512
 var walLimit int64 = 64 << 20
 
 // Open opens (or creates) the listen store file, mode 0600, and its
-// log beside it (file + "-wal"), replaying whatever a crash left in the log.
+// log beside it (file + "-wal"), redoing whatever a crash left in the log.
 func Open(file string) (*Store, error) {
 	db, err := boltfile.Open(file, func(o *bolt.Options) {
 		// Large pages: the applier's big transactions write far fewer of
@@ -117,9 +117,9 @@ func (s *Store) open(logPath string) error {
 		return err
 	}
 	s.log, s.ap = log, newApplier(s)
-	if err := s.replay(); err != nil {
+	if err := s.redoLog(); err != nil {
 		log.close()
-		return fmt.Errorf("replaying %s: %w", logPath, err)
+		return fmt.Errorf("recovering from %s: %w", logPath, err)
 	}
 	if err := s.loadSeen(); err != nil {
 		log.close()
@@ -129,9 +129,9 @@ func (s *Store) open(logPath string) error {
 	return nil
 }
 
-// replay applies what the log holds beyond bbolt's last applied entry, then
+// redoLog applies what the log holds beyond bbolt's last applied entry, then
 // clears the log.
-func (s *Store) replay() error {
+func (s *Store) redoLog() error {
 	frames, err := s.log.readAll()
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (s *Store) drain(batch []*op) []*op {
 }
 
 // emptyLog moves everything into bbolt and rewinds the log; on failure the
-// log keeps growing and replay covers it.
+// log keeps growing and redoLog covers it at the next open.
 func (s *Store) emptyLog() {
 	if s.ap.flush() == nil {
 		s.log.rewind()

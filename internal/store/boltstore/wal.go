@@ -28,7 +28,7 @@ const frameHeader = 4 + 4 + 8
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// maxFrame bounds what a corrupt length could make replay allocate.
+// maxFrame bounds what a corrupt length could make redoLog allocate.
 const maxFrame = 64 << 20
 
 // The log is overwritten in place rather than appended to: a file whose size

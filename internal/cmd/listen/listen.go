@@ -51,6 +51,9 @@ type Options struct {
 	MaxBody        string
 	Keep           time.Duration
 	MaxAttempts    int
+
+	// Listen is the engine's Config, built from the flags (and checked) before runF.
+	Listen listen.Config
 }
 
 // NewCmdListen is `kwh listen`.
@@ -83,6 +86,11 @@ Everything received stays in the inbox: see kwh inbox.`,
   kwh listen --sync --forward http://localhost:3000/hooks`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := opts.config()
+			if err != nil {
+				return err
+			}
+			opts.Listen = cfg
 			if runF != nil {
 				return runF(opts)
 			}
@@ -152,10 +160,7 @@ func (opts *Options) config() (listen.Config, error) {
 }
 
 func run(ctx context.Context, opts *Options) error {
-	cfg, err := opts.config()
-	if err != nil {
-		return err
-	}
+	cfg := opts.Listen
 	th := opts.Theme()
 	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, th, opts.Topics)
 	if p, err := opts.Profile(); err == nil {

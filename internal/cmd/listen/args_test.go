@@ -1,0 +1,104 @@
+package listen
+
+import (
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/listen"
+)
+
+// TestListenArgs: argv → the engine's Config, checked before the runF seam.
+func TestListenArgs(t *testing.T) {
+	base := func(c listen.Config) listen.Config {
+		c.StoreDir, c.StoreName = "/state/kwh", "/state/kwh"
+		c.Path = cmpOr(c.Path, "/")
+		c.Addr = cmpOr(c.Addr, "127.0.0.1:8080")
+		if c.MaxBody == 0 {
+			c.MaxBody = 1 << 20
+		}
+		if c.DedupeTTL == 0 {
+			c.DedupeTTL = listen.DefaultDedupeTTL
+		}
+		if c.ForwardTimeout == 0 {
+			c.ForwardTimeout = listen.DefaultForwardTimeout
+		}
+		if c.RetryMin == 0 {
+			c.RetryMin = 500 * time.Millisecond
+		}
+		if c.Retention == 0 {
+			c.Retention = 14 * 24 * time.Hour
+		}
+		return c
+	}
+	tests := []struct {
+		argv    string
+		want    listen.Config
+		wantErr string
+	}{
+		{"", base(listen.Config{}), ""},
+		{"--host 0.0.0.0 --port 9000 --path /hooks --forward http://localhost:3000/h --max-body 512KiB --keep 0s --max-attempts 3",
+			base(listen.Config{Addr: "0.0.0.0:9000", Path: "/hooks", Forward: []string{"http://localhost:3000/h"}, MaxBody: 512 << 10, Retention: -1, MaxAttempts: 3}), ""},
+		{"--route order.*=http://localhost:4000/o --topic shipment.* --sync --skip-verify",
+			base(listen.Config{Routes: []listen.Route{{Glob: "order.*", URL: "http://localhost:4000/o"}}, Topics: []string{"shipment.*"}, Sync: true, SkipVerify: true}), ""},
+		{"--store /elsewhere", func() listen.Config {
+			c := base(listen.Config{})
+			c.StoreDir, c.StoreName = "/elsewhere", "/elsewhere"
+			return c
+		}(), ""},
+		{"--max-body lots", listen.Config{}, "--max-body"},
+		{"--forward localhost:3000", listen.Config{}, "localhost:3000"},
+		{"--route order.*", listen.Config{}, "TOPIC_GLOB=URL"},
+		{"--path hooks", listen.Config{}, "--path must start with /"},
+		{"--sync", listen.Config{}, "--sync needs --forward"},
+		{"--store redis://localhost:6379", listen.Config{}, "want a directory"},
+		{"--port 70000", listen.Config{}, "70000"},
+		{"extra", listen.Config{}, "extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := &cmdutil.Factory{IOStreams: ios, Getenv: func(k string) string {
+				if k == "XDG_STATE_HOME" {
+					return "/state"
+				}
+				return ""
+			}}
+			var got *Options
+			ran := errors.New("ran")
+			cmd := NewCmdListen(f, func(o *Options) error { got = o; return ran })
+			cmd.SetArgs(strings.Fields(tt.argv))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
+					t.Fatalf("err %v, ran %v: want an error about %q before running", err, got != nil, tt.wantErr)
+				}
+				return
+			}
+			if !errors.Is(err, ran) {
+				t.Fatal(err)
+			}
+			c := got.Listen
+			if tt.want.Retention == -1 {
+				tt.want.Retention = 0
+			}
+			if !reflect.DeepEqual(c, tt.want) {
+				t.Errorf("config\n got %+v\nwant %+v", c, tt.want)
+			}
+		})
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command reliability attacks a real kwh listen on loopback and prints the
 // figures README's reliability section quotes:
 //

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -107,12 +106,12 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	subs, err := Subscriptions(ctx, client, opts.Subscription)
+	subs, err := subscriptions(ctx, client, opts.Subscription)
 	if err != nil {
 		return err
 	}
 	progress := opts.IO.StartProgress("reading deliveries")
-	entries, err := Collect(ctx, client, subs, opts.Concurrency, opts.want(since), func(done int) { progress.Update(done, len(subs)) })
+	entries, err := collect(ctx, client, subs, opts.Concurrency, opts.want(since), func(done int) { progress.Update(done, len(subs)) })
 	progress.Stop()
 	if err != nil {
 		return err
@@ -221,8 +220,8 @@ func (opts *ListOptions) want(since time.Time) func(kibo.EventDeliverySummary) b
 	}
 }
 
-// Subscriptions returns every subscription, or the one a user named.
-func Subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]kibo.EventSubscription, error) {
+// subscriptions returns every subscription, or the one a user named.
+func subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]kibo.EventSubscription, error) {
 	// The sites' own isActive only comes with this response group.
 	list, err := client.Subscriptions(ctx, kibo.ListParams{ResponseGroups: "SubscribingSites"}, nil)
 	if err != nil {
@@ -238,43 +237,20 @@ func Subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]ki
 	return []kibo.EventSubscription{s}, nil
 }
 
-// Collect reads the delivery summaries of each subscription, a few
-// subscriptions at a time, keeping those want accepts, in subscription order.
-func Collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscription, concurrency int, want func(kibo.EventDeliverySummary) bool, progress func(done int)) ([]Entry, error) {
-	perSub := make([][]Entry, len(subs))
-	errs := make([]error, len(subs))
-	sem := make(chan struct{}, concurrency)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for i, s := range subs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			list, err := client.SubscriptionDeliveryAttempts(ctx, s.ID, kibo.ListParams{Concurrency: concurrency}, want)
-			if err != nil {
-				errs[i] = fmt.Errorf("subscription %s: %w", s.ID, err)
-				return
-			}
-			for _, d := range list.Items {
-				v := d.Verdict()
-				perSub[i] = append(perSub[i], Entry{SubscriptionID: s.ID, Endpoint: s.Endpoint, State: v.State, Reason: v.Reason, Delivery: d})
-			}
-			mu.Lock()
-			done++
-			progress(done)
-			mu.Unlock()
-		}()
+// collect reads the delivery summaries of each subscription (kibo bounds
+// the requests in flight to concurrency), keeping those want accepts, in
+// subscription order, as entries.
+func collect(ctx context.Context, client *kibo.Client, subs []kibo.EventSubscription, concurrency int, want func(kibo.EventDeliverySummary) bool, progress func(done int)) ([]Entry, error) {
+	perSub, err := client.CollectDeliveries(ctx, subs, concurrency, want, progress)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	entries := []Entry{}
-	for i := range subs {
-		if errs[i] != nil {
-			return nil, errs[i]
+	for _, sd := range perSub {
+		for _, d := range sd.Items {
+			v := d.Verdict()
+			entries = append(entries, Entry{SubscriptionID: sd.Subscription.ID, Endpoint: sd.Subscription.Endpoint, State: v.State, Reason: v.Reason, Delivery: d})
 		}
-		entries = append(entries, perSub[i]...)
 	}
 	return entries, nil
 }

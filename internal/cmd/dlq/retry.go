@@ -154,12 +154,12 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 	if err != nil {
 		return nil, err
 	}
-	subs, err := Subscriptions(ctx, client, opts.Subscription)
+	subs, err := subscriptions(ctx, client, opts.Subscription)
 	if err != nil {
 		return nil, err
 	}
 	lo := &ListOptions{Topics: opts.Topics, IncludePending: opts.IncludePending}
-	entries, err := Collect(ctx, client, subs, kibo.DefaultConcurrency, lo.want(since), func(int) {})
+	entries, err := collect(ctx, client, subs, kibo.DefaultConcurrency, lo.want(since), func(int) {})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	subs, err := Subscriptions(ctx, client, opts.Subscription)
+	subs, err := subscriptions(ctx, client, opts.Subscription)
 	if err != nil {
 		return err
 	}

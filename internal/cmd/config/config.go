@@ -16,73 +16,138 @@ import (
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
-// Options are the inputs shared by the config verbs.
-type Options struct {
-	IO          *iostreams.IOStreams
-	Config      func() (*cfg.File, error)
-	ProfileName func() (string, error)
-	Profile     func() (cfg.Profile, error)
-	Printer     func() *output.Printer
-	Theme       func() *ui.Theme
-
-	Key, Value, Name string
-}
-
 // NewCmdConfig is the `config` noun.
-func NewCmdConfig(f *cmdutil.Factory, runF func(verb string, o *Options) error) *cobra.Command {
-	newOpts := func() *Options {
-		return &Options{IO: f.IOStreams, Config: f.Config, ProfileName: f.ProfileName, Profile: f.Profile, Printer: f.Printer, Theme: f.Theme}
-	}
-	run := func(verb string, o *Options, fn func(*Options) error) error {
-		if runF != nil {
-			return runF(verb, o)
-		}
-		return fn(o)
-	}
+func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config <command>",
 		Short: "Manage profiles in the config file",
 		Long: fmt.Sprintf(`Profiles live in $XDG_CONFIG_HOME/kwh/config.yaml (mode 0600). Keys: %s.
 Settings resolve flag > environment > file > default; -p picks a profile.`, strings.Join(cfg.Keys, ", ")),
 	}
-	listOpts, getOpts, setOpts, useOpts := newOpts(), newOpts(), newOpts(), newOpts()
-	cmd.AddCommand(
-		&cobra.Command{
-			Use: "list", Short: "List profiles", Args: cmdutil.NoArgs,
-			Example: "  kwh config list\n  kwh config list -o json",
-			RunE:    func(c *cobra.Command, _ []string) error { return run("list", listOpts, listRun) },
-		},
-		&cobra.Command{
-			Use: "get <key>", Short: "Print a setting of the profile in use (after flags and environment)",
-			Example: "  kwh config get tenant\n  kwh config get api_host -p sandbox",
-			Args:    cmdutil.ExactArgs(1, "which key? one of "+strings.Join(cfg.Keys, ", ")),
-			RunE: func(c *cobra.Command, args []string) error {
-				getOpts.Key = args[0]
-				return run("get", getOpts, getRun)
-			},
-		},
-		&cobra.Command{
-			Use: "set <key> <value>", Short: "Store a setting in a profile",
-			Long: `Store a setting in the profile in use (or -p NAME, which is created if new).
-The shared secret is never taken as an argument: pass - and pipe it on stdin.`,
-			Example: "  kwh config set tenant 12345\n  kwh config set api_host http://127.0.0.1:5050 -p emulator\n  kwh config set shared_secret - < secret.txt",
-			Args:    cmdutil.ExactArgs(2, "want a key and a value"),
-			RunE: func(c *cobra.Command, args []string) error {
-				setOpts.Key, setOpts.Value = args[0], args[1]
-				return run("set", setOpts, setRun)
-			},
-		},
-		&cobra.Command{
-			Use: "use <profile>", Short: "Make a profile the current one",
-			Example: "  kwh config use production",
-			Args:    cmdutil.ExactArgs(1, "which profile? see `kwh config list`"),
-			RunE: func(c *cobra.Command, args []string) error {
-				useOpts.Name = args[0]
-				return run("use", useOpts, useRun)
-			},
-		},
-	)
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdGet(f, nil), NewCmdSet(f, nil), NewCmdUse(f, nil))
 	return cmdutil.Noun(cmd)
+}
+
+// ListOptions are the inputs of `kwh config list`.
+type ListOptions struct {
+	IO      *iostreams.IOStreams
+	Config  func() (*cfg.File, error)
+	Printer func() *output.Printer
+	Theme   func() *ui.Theme
+}
+
+// NewCmdList is `kwh config list`.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	o := &ListOptions{IO: f.IOStreams, Config: f.Config, Printer: f.Printer, Theme: f.Theme}
+	return &cobra.Command{
+		Use: "list", Short: "List profiles", Args: cmdutil.NoArgs,
+		Example: "  kwh config list\n  kwh config list -o json",
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return listRun(o)
+		},
+	}
+}
+
+// GetOptions are the inputs of `kwh config get`.
+type GetOptions struct {
+	IO      *iostreams.IOStreams
+	Profile func() (cfg.Profile, error)
+
+	Key string
+}
+
+// NewCmdGet is `kwh config get`.
+func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
+	o := &GetOptions{IO: f.IOStreams, Profile: f.Profile}
+	return &cobra.Command{
+		Use: "get <key>", Short: "Print a setting of the profile in use (after flags and environment)",
+		Example: "  kwh config get tenant\n  kwh config get api_host -p sandbox",
+		Args:    cmdutil.ExactArgs(1, "which key? one of "+strings.Join(cfg.Keys, ", ")),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Key = args[0]
+			if err := checkKey(o.Key); err != nil {
+				return err
+			}
+			if o.Key == cfg.KeySharedSecret {
+				return cmdutil.FlagErrorf("kwh never prints the shared secret; `kwh auth status` says whether one is set and where from")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return getRun(o)
+		},
+	}
+}
+
+// SetOptions are the inputs of `kwh config set`.
+type SetOptions struct {
+	IO          *iostreams.IOStreams
+	Config      func() (*cfg.File, error)
+	ProfileName func() (string, error)
+	Theme       func() *ui.Theme
+
+	Key, Value string
+}
+
+// NewCmdSet is `kwh config set`.
+func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
+	o := &SetOptions{IO: f.IOStreams, Config: f.Config, ProfileName: f.ProfileName, Theme: f.Theme}
+	return &cobra.Command{
+		Use: "set <key> <value>", Short: "Store a setting in a profile",
+		Long: `Store a setting in the profile in use (or -p NAME, which is created if new).
+The shared secret is never taken as an argument: pass - and pipe it on stdin.`,
+		Example: "  kwh config set tenant 12345\n  kwh config set api_host http://127.0.0.1:5050 -p emulator\n  kwh config set shared_secret - < secret.txt",
+		Args:    cmdutil.ExactArgs(2, "want a key and a value"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Key, o.Value = args[0], args[1]
+			if err := checkKey(o.Key); err != nil {
+				return err
+			}
+			if o.Key == cfg.KeySharedSecret && o.Value != "-" {
+				return cmdutil.FlagErrorf("the shared secret is never an argument (shell history, ps): pass - and pipe it on stdin, or use `kwh auth login`")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return setRun(o)
+		},
+	}
+}
+
+// UseOptions are the inputs of `kwh config use`.
+type UseOptions struct {
+	IO     *iostreams.IOStreams
+	Config func() (*cfg.File, error)
+	Theme  func() *ui.Theme
+
+	Name string
+}
+
+// NewCmdUse is `kwh config use`.
+func NewCmdUse(f *cmdutil.Factory, runF func(*UseOptions) error) *cobra.Command {
+	o := &UseOptions{IO: f.IOStreams, Config: f.Config, Theme: f.Theme}
+	return &cobra.Command{
+		Use: "use <profile>", Short: "Make a profile the current one",
+		Example: "  kwh config use production",
+		Args:    cmdutil.ExactArgs(1, "which profile? see `kwh config list`"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Name = args[0]
+			if runF != nil {
+				return runF(o)
+			}
+			return useRun(o)
+		},
+	}
+}
+
+func checkKey(key string) error {
+	if !slices.Contains(cfg.Keys, key) {
+		return cmdutil.FlagErrorf("unknown key %q: keys are %s", key, strings.Join(cfg.Keys, ", "))
+	}
+	return nil
 }
 
 // ProfileView is the JSON form of a profile: the secret is only "set" or not.
@@ -97,7 +162,7 @@ type ProfileView struct {
 	HasSharedSecret bool   `json:"hasSharedSecret"`
 }
 
-func listRun(o *Options) error {
+func listRun(o *ListOptions) error {
 	file, err := o.Config()
 	if err != nil {
 		return err
@@ -131,13 +196,7 @@ func listRun(o *Options) error {
 	return nil
 }
 
-func getRun(o *Options) error {
-	if !slices.Contains(cfg.Keys, o.Key) {
-		return cmdutil.FlagErrorf("unknown key %q: keys are %s", o.Key, strings.Join(cfg.Keys, ", "))
-	}
-	if o.Key == cfg.KeySharedSecret {
-		return cmdutil.FlagErrorf("kwh never prints the shared secret; `kwh auth status` says whether one is set and where from")
-	}
+func getRun(o *GetOptions) error {
 	p, err := o.Profile()
 	if err != nil {
 		return err
@@ -146,15 +205,9 @@ func getRun(o *Options) error {
 	return err
 }
 
-func setRun(o *Options) error {
-	if !slices.Contains(cfg.Keys, o.Key) {
-		return cmdutil.FlagErrorf("unknown key %q: keys are %s", o.Key, strings.Join(cfg.Keys, ", "))
-	}
+func setRun(o *SetOptions) error {
 	value := o.Value
 	if o.Key == cfg.KeySharedSecret {
-		if value != "-" {
-			return cmdutil.FlagErrorf("the shared secret is never an argument (shell history, ps): pass - and pipe it on stdin, or use `kwh auth login`")
-		}
 		raw, err := io.ReadAll(o.IO.In)
 		if err != nil {
 			return err
@@ -179,7 +232,7 @@ func setRun(o *Options) error {
 	return nil
 }
 
-func useRun(o *Options) error {
+func useRun(o *UseOptions) error {
 	file, err := o.Config()
 	if err != nil {
 		return err

@@ -55,7 +55,7 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 
 	cmd.AddCommand(
 		auth.NewCmdAuth(f),
-		configcmd.NewCmdConfig(f, nil),
+		configcmd.NewCmdConfig(f),
 		subs.NewCmdSubs(f),
 		events.NewCmdEvents(f),
 		dlq.NewCmdDLQ(f),

@@ -1,0 +1,115 @@
+package events
+
+import (
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/iostreams"
+)
+
+var errRan = errors.New("ran")
+
+// parseArgs runs argv up to runF and returns what it got (nil when
+// validation stopped it first) and the error.
+func parseArgs[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, argv string) (*O, error) {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	var got *O
+	cmd := newCmd(&cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}, func(o *O) error { got = o; return errRan })
+	cmd.SetArgs(strings.Fields(argv))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	err := cmd.Execute()
+	if errors.Is(err, errRan) {
+		err = nil
+	}
+	return got, err
+}
+
+func TestListArgs(t *testing.T) {
+	type fields struct {
+		Topics                 []string
+		EntityID, Since, Until string
+		Filter, Sort           string
+		Limit, Concurrency     int
+		All                    bool
+	}
+	tests := []struct {
+		argv    string
+		want    fields
+		wantErr string
+	}{
+		{"", fields{Limit: 50, Concurrency: 8}, ""},
+		{"--topic order.* --topic product.created --entity-id 100 --since 2h --until 1h --filter isTest+eq+false --sort createDate -L 5",
+			fields{Topics: []string{"order.*", "product.created"}, EntityID: "100", Since: "2h", Until: "1h", Filter: "isTest+eq+false", Sort: "createDate", Limit: 5, Concurrency: 8}, ""},
+		{"--all --concurrency 2", fields{Limit: 50, Concurrency: 2, All: true}, ""},
+		{"-L 0", fields{}, "--limit"},
+		{"--concurrency 0", fields{}, "--concurrency"},
+		{"extra", fields{}, "extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			o, err := parseArgs(t, NewCmdList, tt.argv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil {
+					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, o != nil, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fields{o.Topics, o.EntityID, o.Since, o.Until, o.Filter, o.Sort, o.Limit, o.Concurrency, o.All}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTailArgs(t *testing.T) {
+	type fields struct {
+		Topics   []string
+		EntityID string
+		Interval time.Duration
+		Last     int
+		Forward  []string
+		Store    string
+	}
+	tests := []struct {
+		argv    string
+		want    fields
+		wantErr string
+	}{
+		{"", fields{Interval: 5 * time.Second, Last: 10}, ""},
+		{"--topic order.* --entity-id 7 --interval 2s --last 0 --forward http://localhost:3000/h --store /tmp/s",
+			fields{Topics: []string{"order.*"}, EntityID: "7", Interval: 2 * time.Second, Forward: []string{"http://localhost:3000/h"}, Store: "/tmp/s"}, ""},
+		{"--interval 10ms", fields{}, "--interval"},
+		{"--forward localhost:3000", fields{}, "localhost:3000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.argv, func(t *testing.T) {
+			o, err := parseArgs(t, NewCmdTail, tt.argv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil {
+					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, o != nil, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fields{o.Topics, o.EntityID, o.Interval, o.Last, o.Forward, o.Store}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ package e2e
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -36,8 +35,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", home+"/config")
 			env.Setenv("XDG_CACHE_HOME", home+"/cache")
 			env.Setenv("XDG_STATE_HOME", home+"/state")
-			for name, port := range map[string]int{"EMU_PORT": 0, "LISTEN_PORT": 0, "APP_PORT": 0} {
-				env.Setenv(name, strconv.Itoa(freePort(t, port)))
+			for _, name := range []string{"EMU_PORT", "LISTEN_PORT", "APP_PORT"} {
+				port, release, err := reservePort()
+				if err != nil {
+					return err
+				}
+				env.Defer(release)
+				env.Setenv(name, strconv.Itoa(port))
 			}
 			return nil
 		},
@@ -47,15 +51,6 @@ func TestScripts(t *testing.T) {
 			"capture":  capture,
 		},
 	})
-}
-
-func freePort(t *testing.T, _ int) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // waitfor URL: until GET URL answers 2xx (a server in the background is up).

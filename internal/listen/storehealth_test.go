@@ -156,3 +156,28 @@ func get(t *testing.T, url string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// asideStore reports one entry set aside.
+type asideStore struct{ store.ListenStore }
+
+func (asideStore) SetAside() ([]store.SetAside, error) {
+	return []store.SetAside{{LSN: 7, Reason: "key too large"}}, nil
+}
+
+// Entries the store set aside are reported once at start, with the reason.
+func TestSetAsideEntriesAreReportedAtStart(t *testing.T) {
+	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), "listen.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	l, err := listen.Start(listen.Config{Store: asideStore{bolt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Stop()
+	<-l.Events() // ready
+	if e := <-l.Events(); e.Kind != listen.KindSetAside || e.Pending != 1 || !strings.Contains(e.Reason, "key too large") || !strings.Contains(e.Reason, "kwh inbox") {
+		t.Fatalf("after ready: %+v", e)
+	}
+}

@@ -141,12 +141,11 @@ func (a *applier) applyQueued() error {
 // in one transaction and records the last one. An entry that cannot be
 // applied is set aside (aside.go), never allowed to block the rest.
 func (a *applier) apply(items []logged) error {
-	aside, err := a.applyAll(items)
-	if err == nil {
-		a.applied = items[len(items)-1].lsn
-		a.s.asideCount.Add(int64(aside))
+	if err := a.applyAll(items); err != nil {
+		return err
 	}
-	return err
+	a.applied = items[len(items)-1].lsn
+	return nil
 }
 
 // buckets are the listen store's buckets within one transaction.

@@ -31,11 +31,11 @@ var errEntry = errors.New("an entry cannot be applied")
 // applyAll applies items in one transaction, setting aside each entry that
 // cannot be applied (and retrying without it). Only an error of the
 // transaction itself (the disk) is returned: the items stay to be applied.
-func (a *applier) applyAll(items []logged) (aside int, err error) {
+func (a *applier) applyAll(items []logged) error {
 	reasons := map[int]string{}
 	for {
 		bad, badErr := -1, error(nil)
-		err = a.s.db.Update(func(tx *bolt.Tx) error {
+		err := a.s.db.Update(func(tx *bolt.Tx) error {
 			w := bucketsOf(tx)
 			for i, it := range items {
 				if why, ok := reasons[i]; ok {
@@ -52,7 +52,7 @@ func (a *applier) applyAll(items []logged) (aside int, err error) {
 			return tx.Bucket(stateBucket).Put(appliedKey, itob(items[len(items)-1].lsn))
 		})
 		if bad < 0 || !errors.Is(err, errEntry) {
-			return len(reasons), err
+			return err
 		}
 		reasons[bad] = badErr.Error()
 	}

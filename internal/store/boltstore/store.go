@@ -57,8 +57,6 @@ type Store struct {
 	recent    map[uint64]*store.Delivery // accepted, not yet in bbolt
 	unapplied map[uint64]int             // delivery → forward entries not yet in bbolt
 
-	asideCount atomic.Int64 // entries set aside since Open (aside.go)
-
 	mu     sync.RWMutex // writers hold it shared while queueing; Close exclusively
 	closed bool
 	ops    chan *op

@@ -44,7 +44,7 @@ type Options struct {
 }
 
 // NewCmdEmulator is `kwh emulator`.
-func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
+func NewCmdEmulator(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Config: f.Config, Theme: f.Theme, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "emulator",
@@ -91,6 +91,14 @@ the --write-profile profile, or a new random one. So restarting with the same
 			if opts.DuplicateRate < 0 || opts.DuplicateRate > 1 {
 				return cmdutil.FlagErrorf("--duplicate-rate is a probability between 0 and 1")
 			}
+			for _, s := range opts.Subscribe {
+				if _, _, err := parseSubscribe(s); err != nil {
+					return err
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
 			return run(cmd.Context(), opts)
 		},
 	}
@@ -126,14 +134,11 @@ func run(ctx context.Context, opts *Options) error {
 	emu.SetClockSkew(opts.ClockSkew)
 	clientID, secret, tenant, site := emu.Credentials()
 	for _, s := range opts.Subscribe {
-		globs, url, ok := cmdutil.SplitRoute(s)
-		if !ok {
-			return cmdutil.FlagErrorf("--subscribe %q: want TOPIC_GLOB[,GLOB]=URL, e.g. 'order.*=http://127.0.0.1:8080'", s)
-		}
-		if err := cmdutil.CheckURL(url); err != nil {
+		globs, url, err := parseSubscribe(s)
+		if err != nil {
 			return err
 		}
-		emu.AddSubscription(emulator.NewSubscription(url, strings.Split(globs, ","), clientID, tenant, time.Now()))
+		emu.AddSubscription(emulator.NewSubscription(url, globs, clientID, tenant, time.Now()))
 	}
 	th := opts.Theme()
 	emu.EnablePush(emulator.PushOptions{
@@ -225,4 +230,16 @@ func logAttempt(opts *Options, th *ui.Theme, a emulator.AttemptInfo) {
 		fmt.Fprintln(opts.IO.ErrOut, th.Error.Render(fmt.Sprintf("%s  subscription %s disabled for %s after 24 h of failed deliveries: no new events are pushed to it (kwh emulator enable %s)",
 			time.Now().Format("15:04:05"), a.SubscriptionID, a.Disabled, a.SubscriptionID)))
 	}
+}
+
+// parseSubscribe reads one --subscribe: TOPIC_GLOB[,GLOB]=URL.
+func parseSubscribe(s string) ([]string, string, error) {
+	globs, url, ok := cmdutil.SplitRoute(s)
+	if !ok {
+		return nil, "", cmdutil.FlagErrorf("--subscribe %q: want TOPIC_GLOB[,GLOB]=URL, e.g. 'order.*=http://127.0.0.1:8080'", s)
+	}
+	if err := cmdutil.CheckURL(url); err != nil {
+		return nil, "", err
+	}
+	return strings.Split(globs, ","), url, nil
 }

@@ -1,0 +1,159 @@
+// Package redisstore is the listen store (store.ListenStore) in Redis, through
+// github.com/redis/go-redis/v9: one store several kwh listen replicas share.
+// Dedupe is decided in Redis by one script per accept, so of two copies of an
+// event arriving on two replicas at the same moment exactly one is new. A
+// method returns only after Redis answered; a Redis that cannot be written
+// makes it return an error (the receiver answers 503, Kibo retries). It never
+// imports cobra, viper or the terminal.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Every key starts with the prefix and a colon, so several kwh deployments
+// share one Redis. With prefix P:
+//
+//	P:id           string  the inbox id given last (INCR)
+//	P:seen         zset    dedupe key → expiry (Unix ms); Sweep trims it
+//	P:origin       hash    dedupe key → the inbox id of its first copy
+//	P:inbox        zset    inbox id → id: the inbox in id (arrival) order
+//	P:spool        zset    "id|target", scored by id: forwards still to do
+//	P:d:<id>       hash    one delivery: meta (JSON), body, topic, at (Unix
+//	                       ms), dups and lastdup (later copies: how many,
+//	                       the last one's Unix ms), and per target f:<t> (its last
+//	                       store.ForwardState), n:<t> (attempts), r:<t>
+//	                       (dropped by Retarget: note and time)
+//
+// Reserved for forwarding across replicas (not written yet): P:lease:<lane>,
+// a lane's owner with a TTL (SET NX PX), and P:replica:<id>, a replica's
+// heartbeat.
+const (
+	keyID     = "id"
+	keySeen   = "seen"
+	keyOrigin = "origin"
+	keyInbox  = "inbox"
+	keySpool  = "spool"
+)
+
+var errBadReply = errors.New("an unexpected reply from Redis")
+
+// quiet keeps go-redis from logging on its own: every failure reaches the
+// caller as an error, and kwh decides what to say.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var silence sync.Once
+
+// DefaultPrefix is the key prefix when none is given.
+const DefaultPrefix = "kwh"
+
+// Options tune a Store.
+type Options struct {
+	// Prefix starts every key (followed by ":"); "" is DefaultPrefix.
+	Prefix string
+}
+
+// Store is the Redis store.ListenStore. Methods are safe for concurrent use,
+// in one process and across processes sharing the Redis.
+type Store struct {
+	rdb    *redis.Client
+	prefix string
+}
+
+// opTimeout bounds one store call, whatever go-redis's own timeouts: a slow
+// Redis shows as latency and, past this, as an error (a 503), never as an
+// acknowledged event Redis does not have.
+const opTimeout = 10 * time.Second
+
+// Open connects to the Redis at rawURL (redis://[user:pass@]host:port/db,
+// rediss:// for TLS) and checks that it answers.
+func Open(rawURL string, o Options) (*Store, error) {
+	silence.Do(func() { redis.SetLogger(quiet{}) })
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis store %s: %s", Redact(rawURL), redactErr(err, rawURL))
+	}
+	// A retried script could run twice (the first answer lost): an event
+	// stored twice. Failing the call instead answers Kibo 503, and Kibo retries.
+	opt.MaxRetries = -1
+	prefix := o.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(prefix, " \t\r\n") {
+		return nil, fmt.Errorf("redis key prefix %q: no spaces or line breaks", prefix)
+	}
+	s := &Store{rdb: redis.NewClient(opt), prefix: prefix}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		_ = s.rdb.Close()
+		return nil, fmt.Errorf("redis store %s does not answer: %s", Redact(rawURL), redactErr(err, rawURL))
+	}
+	return s, nil
+}
+
+// Close implements store.ListenStore.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+func (s *Store) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+func (s *Store) key(name string) string           { return s.prefix + ":" + name }
+func (s *Store) deliveryKey(id uint64) string     { return s.prefix + ":d:" + strconv.FormatUint(id, 10) }
+func spoolMember(id uint64, target string) string { return strconv.FormatUint(id, 10) + "|" + target }
+
+// parseSpoolMember splits "id|target".
+func parseSpoolMember(m string) (uint64, string, bool) {
+	idPart, target, ok := strings.Cut(m, "|")
+	if !ok {
+		return 0, "", false
+	}
+	id, err := strconv.ParseUint(idPart, 10, 64)
+	return id, target, err == nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// Redact returns rawURL without its password, for messages.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(an unreadable URL)"
+	}
+	return u.Redacted()
+}
+
+// redactErr keeps a password out of an error that may quote the URL.
+func redactErr(err error, rawURL string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return msg
+}
+
+// wrap names the store in an error from Redis.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("redis store: %s: no answer within %s", what, opTimeout)
+	}
+	return fmt.Errorf("redis store: %s: %w", what, err)
+}

@@ -21,33 +21,46 @@ import (
 // never use, each held by a lock file for the script's life so that
 // concurrent scripts and e2e runs never share one.
 
-// ephemeralLow is the first port of the kernel's ephemeral range.
-func ephemeralLow() int {
+// ephemeralRange is the kernel's range for bind to port 0 (Linux's default
+// when it cannot be read).
+func ephemeralRange() (low, high int) {
 	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768 // Linux's default; elsewhere ranges start higher
+	f := strings.Fields(string(raw))
+	if err != nil || len(f) != 2 {
+		return 32768, 60999
 	}
-	low, err := strconv.Atoi(strings.Fields(string(raw) + " x")[0])
-	if err != nil {
-		return 32768
+	low, err1 := strconv.Atoi(f[0])
+	high, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return 32768, 60999
 	}
-	return low
+	return low, high
+}
+
+// scriptPorts is where script ports come from: below the ephemeral range,
+// else above it; a machine whose range takes nearly every port leaves only
+// the whole space (where bind to port 0 may still take one).
+func scriptPorts() (first, end int) {
+	low, high := ephemeralRange()
+	switch {
+	case low-10000 >= 1000:
+		return 10000, low
+	case 65536-(high+1) >= 1000:
+		return high + 1, 65536
+	}
+	return 1024, 65536
 }
 
 // reservePort returns a loopback port free now that nothing else will be
 // given until release is called.
 func reservePort() (port int, release func(), err error) {
-	const first = 10000
-	last := ephemeralLow()
-	if last-first < 1000 {
-		return 0, nil, fmt.Errorf("the ephemeral port range starts at %d: no room below it for the scripts' servers", last)
-	}
+	first, end := scriptPorts()
 	dir := filepath.Join(os.TempDir(), "kwh-e2e-ports")
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return 0, nil, err
 	}
 	for range 1000 {
-		port := first + rand.IntN(last-first)
+		port := first + rand.IntN(end-first)
 		lock, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o666)
 		if err != nil {
 			return 0, nil, err
@@ -65,5 +78,5 @@ func reservePort() (port int, release func(), err error) {
 		ln.Close()
 		return port, func() { lock.Close() }, nil
 	}
-	return 0, nil, fmt.Errorf("no free port between %d and %d", first, last)
+	return 0, nil, fmt.Errorf("no free port in [%d, %d)", first, end)
 }

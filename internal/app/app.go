@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -18,21 +19,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/cmd/root"
+	"github.com/kwh-cli/kwh/internal/cmd/version"
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/kibo"
 )
 
 // Main runs kwh as a process and returns its exit code.
-func Main(version string, args []string) int {
+func Main(ldflagsVersion string, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, Env{Version: version, Args: args, IO: iostreams.System(os.Getenv), Getenv: os.Getenv})
+	info, ok := debug.ReadBuildInfo()
+	v, commit := version.FromBuild(ldflagsVersion, info, ok)
+	return Run(ctx, Env{Version: v, Commit: commit, Args: args, IO: iostreams.System(os.Getenv), Getenv: os.Getenv})
 }
 
 // Env is everything a run depends on, so tests can run kwh in-process.
 type Env struct {
 	Version   string
+	Commit    string // VCS revision, when known
 	Args      []string
 	IO        *iostreams.IOStreams
 	Getenv    func(string) string
@@ -50,6 +55,7 @@ func NewFactory(env Env) *cmdutil.Factory {
 		IOStreams: env.IO,
 		Getenv:    env.Getenv,
 		Version:   env.Version,
+		Commit:    env.Commit,
 		Flags:     &cmdutil.GlobalFlags{},
 		Transport: env.Transport,
 		Sleep:     env.Sleep,

@@ -101,6 +101,7 @@ type RunOpts struct {
 	TTY   bool      // stdout, stderr and stdin are terminals, colour on
 	Stdin string    // what stdin holds
 	In    io.Reader // when set, stdin instead of Stdin (a pipe that stays silent)
+	Width int       // with TTY, the terminal's width in columns (0: unknown)
 }
 
 // Run runs kwh with args in a fresh process-like environment.
@@ -139,6 +140,9 @@ func (h *Harness) run(ctx context.Context, o RunOpts, args []string) Result {
 		ios.SetStderrTTY(true)
 		ios.SetStdinTTY(true)
 		ios.SetColorEnabled(true)
+		if o.Width > 0 {
+			ios.SetTerminalWidth(o.Width)
+		}
 	}
 	env := app.Env{Version: "1.0.0-test", Args: args, IO: ios, Getenv: h.getenv, Sleep: h.sleep, Pause: h.pause}
 	code := app.Run(ctx, env)

@@ -42,6 +42,7 @@ type Factory struct {
 	IOStreams *iostreams.IOStreams
 	Getenv    func(string) string
 	Version   string
+	Commit    string // VCS revision kwh was built from, when known
 	Flags     *GlobalFlags
 	// FlagSet is the root's persistent flag set, consulted for precedence.
 	FlagSet *pflag.FlagSet

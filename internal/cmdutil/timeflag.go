@@ -17,12 +17,13 @@ func ParseTimeFlag(flag, v string, now time.Time) (time.Time, error) {
 	if d, err := parseDuration(v); err == nil {
 		return now.Add(-d), nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+	// "2006-01-02 15:04" is how the tables print times (UTC): paste one back.
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, FlagErrorf("--%s %q: want a duration such as 2h or 3d, or a time such as 2026-11-20T12:00:00Z", flag, v)
+	return time.Time{}, FlagErrorf("--%s %q: want a duration such as 2h or 3d, or a time such as 2026-11-20T12:00:00Z or 2026-11-20 12:00 (UTC)", flag, v)
 }
 
 func parseDuration(v string) (time.Duration, error) {

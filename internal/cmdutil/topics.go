@@ -14,6 +14,16 @@ import (
 // WarnUnknownTopics tells the user (stderr) about topics kwh does not know,
 // with the nearest known names. It is a warning, not an error: Kibo adds topics.
 func WarnUnknownTopics(w io.Writer, th *ui.Theme, topics []string) {
+	warnUnknownTopics(w, th, topics, "; asking Kibo anyway")
+}
+
+// WarnUnknownLocalTopics is WarnUnknownTopics for commands that ask no Kibo
+// (listen, send, emulator publish, check): the topic is used as given.
+func WarnUnknownLocalTopics(w io.Writer, th *ui.Theme, topics []string) {
+	warnUnknownTopics(w, th, topics, "; using it as given")
+}
+
+func warnUnknownTopics(w io.Writer, th *ui.Theme, topics []string, then string) {
 	for _, t := range topics {
 		if webhook.Known(t) {
 			continue
@@ -22,7 +32,7 @@ func WarnUnknownTopics(w io.Writer, th *ui.Theme, topics []string) {
 		if near := webhook.Nearest(t, 3); len(near) > 0 {
 			msg += " (did you mean " + strings.Join(near, ", ") + "?)"
 		}
-		fmt.Fprintln(w, th.Warning.Render(msg+"; asking Kibo anyway"))
+		fmt.Fprintln(w, th.Warning.Render(msg+then))
 	}
 }
 

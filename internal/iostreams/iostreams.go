@@ -24,7 +24,21 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	color     bool
+	// width measures the terminal stdout is on (0: unknown); nil means unknown.
+	width func() int
 }
+
+// TerminalWidth is the width in columns of the terminal stdout is on, or 0
+// when stdout is not a terminal or its width cannot be told.
+func (s *IOStreams) TerminalWidth() int {
+	if !s.stdoutTTY || s.width == nil {
+		return 0
+	}
+	return s.width()
+}
+
+// SetTerminalWidth fixes the terminal width (tests).
+func (s *IOStreams) SetTerminalWidth(n int) { s.width = func() int { return n } }
 
 // System returns streams bound to the real process, with colour decided from
 // the environment (NO_COLOR, CLICOLOR, CLICOLOR_FORCE) and whether stdout is a TTY.
@@ -38,6 +52,12 @@ func System(getenv func(string) string) *IOStreams {
 		stderrTTY: isTerminal(os.Stderr),
 	}
 	s.color = ColorWanted(getenv, s.stdoutTTY)
+	s.width = func() int {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			return w
+		}
+		return 0
+	}
 	return s
 }
 
@@ -48,7 +68,8 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 }
 
 // ColorWanted applies the informal standards: NO_COLOR (any value) disables,
-// CLICOLOR_FORCE (non-zero) forces, CLICOLOR=0 disables, otherwise colour on a TTY.
+// CLICOLOR_FORCE (non-zero) forces, CLICOLOR=0 and TERM=dumb disable, otherwise
+// colour on a TTY.
 func ColorWanted(getenv func(string) string, tty bool) bool {
 	if getenv("NO_COLOR") != "" {
 		return false
@@ -56,7 +77,7 @@ func ColorWanted(getenv func(string) string, tty bool) bool {
 	if v := getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
 		return true
 	}
-	if getenv("CLICOLOR") == "0" {
+	if getenv("CLICOLOR") == "0" || getenv("TERM") == "dumb" {
 		return false
 	}
 	return tty

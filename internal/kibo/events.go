@@ -42,6 +42,13 @@ func (c *Client) PullEvents(ctx context.Context, p ListParams, want func(Event) 
 	return collect(ctx, c, PathPull, p, want)
 }
 
+// StreamPullEvents lists the pull queue like PullEvents but hands each page's
+// events to emit, in order, as they arrive, holding none: the list's Items
+// stay empty; TotalCount is Kibo's.
+func (c *Client) StreamPullEvents(ctx context.Context, p ListParams, want func(Event) bool, emit func([]Event) error) (List[Event], error) {
+	return collectEmit(ctx, c, PathPull, p, want, emit)
+}
+
 // PullEvent gets one event of the pull queue.
 func (c *Client) PullEvent(ctx context.Context, id string) (*Event, error) {
 	var e Event

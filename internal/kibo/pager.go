@@ -18,6 +18,14 @@ const maxRequeues = 6
 // are fetched concurrently (p.Concurrency at most, fewer after a 429) and
 // assembled in order. filter selects client-side; the limit counts selected items.
 func collect[T any](ctx context.Context, c *Client, path string, p ListParams, filter func(T) bool) (List[T], error) {
+	return collectEmit(ctx, c, path, p, filter, nil)
+}
+
+// collectEmit is collect that, when emit is set, hands over each page's
+// selected items in order as soon as every page before it has arrived, and
+// holds none: a long listing is written while it is fetched, and memory stays
+// bounded.
+func collectEmit[T any](ctx context.Context, c *Client, path string, p ListParams, filter func(T) bool, emit func([]T) error) (List[T], error) {
 	size := firstPageSize(p, filter != nil)
 	th := newThrottle(DefaultConcurrency)
 	if p.Concurrency > 0 {
@@ -53,8 +61,26 @@ func collect[T any](ctx context.Context, c *Client, path string, p ListParams, f
 	if p.OnProgress != nil {
 		p.OnProgress(min(done, want), want)
 	}
-	if err := fetchRest(ctx, c, path, p, offsets, step, want, pages, done, th); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var out *emitter[T]
+	if emit != nil {
+		out = &emitter[T]{pages: pages, arrived: make([]bool, len(pages)), filter: filter, limit: p.Limit, emit: emit, stop: cancel}
+		if err := out.arrive(0); err != nil {
+			return List[T]{TotalCount: first.TotalCount}, err
+		}
+	}
+	if err := fetchRest(ctx, c, path, p, offsets, step, want, pages, done, th, out); err != nil {
+		if out != nil && out.err != nil {
+			return List[T]{TotalCount: first.TotalCount}, out.err
+		}
+		if out != nil && out.full() {
+			return List[T]{TotalCount: first.TotalCount}, nil // stopped on purpose at the limit
+		}
 		return List[T]{}, err
+	}
+	if out != nil {
+		return List[T]{TotalCount: first.TotalCount}, nil
 	}
 	return assemble(pages, filter, p.Limit, first.TotalCount), nil
 }
@@ -86,7 +112,7 @@ func assemble[T any](pages [][]T, filter func(T) bool, limit, total int) List[T]
 }
 
 // fetchRest fetches pages[1:] at the given offsets with a bounded pool.
-func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams, offsets []int, step, want int, pages [][]T, done int, th *throttle) error {
+func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams, offsets []int, step, want int, pages [][]T, done int, th *throttle, out *emitter[T]) error {
 	if len(offsets) == 0 {
 		return nil
 	}
@@ -120,6 +146,12 @@ func fetchRest[T any](ctx context.Context, c *Client, path string, p ListParams,
 			done += len(items)
 			if p.OnProgress != nil && err == nil {
 				p.OnProgress(min(done, want), want)
+			}
+			if out != nil && err == nil {
+				if eerr := out.arrive(i + 1); eerr != nil && firstErr == nil {
+					firstErr = eerr
+					cancel()
+				}
 			}
 			mu.Unlock()
 		}
@@ -222,4 +254,52 @@ func WithRetryObserver(ctx context.Context, fn func(RetryInfo)) context.Context 
 func retryObserver(ctx context.Context) func(RetryInfo) {
 	fn, _ := ctx.Value(retryObserverKey{}).(func(RetryInfo))
 	return fn
+}
+
+// emitter hands pages to emit in order; calls are serialised by fetchRest's
+// lock, so a slow writer holds the fetch back instead of piling pages up.
+type emitter[T any] struct {
+	pages   [][]T
+	arrived []bool
+	next    int
+	filter  func(T) bool
+	limit   int
+	sent    int
+	emit    func([]T) error
+	stop    context.CancelFunc
+	err     error
+}
+
+func (e *emitter[T]) full() bool { return e.limit > 0 && e.sent >= e.limit }
+
+// arrive records page i and emits every page now contiguous with the last.
+func (e *emitter[T]) arrive(i int) error {
+	e.arrived[i] = true
+	for e.next < len(e.pages) && e.arrived[e.next] && !e.full() {
+		var batch []T
+		for _, it := range e.pages[e.next] {
+			if e.filter != nil && !e.filter(it) {
+				continue
+			}
+			batch = append(batch, it)
+			if e.limit > 0 && e.sent+len(batch) >= e.limit {
+				break
+			}
+		}
+		e.pages[e.next] = nil // emitted: let it go
+		e.next++
+		if len(batch) == 0 {
+			continue
+		}
+		e.sent += len(batch)
+		if err := e.emit(batch); err != nil {
+			e.err = err
+			e.stop()
+			return err
+		}
+	}
+	if e.full() {
+		e.stop() // nothing more is wanted
+	}
+	return nil
 }

@@ -76,7 +76,11 @@ func (p *Printer) IsHuman() bool {
 // PrintList prints a list. data is the JSON form (a slice); t is the human form.
 func (p *Printer) PrintList(data any, t Table) error {
 	return p.print(data, func(w io.Writer, wide bool) error {
-		return renderAligned(w, p.Theme, t, wide)
+		fit := 0
+		if !wide {
+			fit = p.IO.TerminalWidth()
+		}
+		return renderAligned(w, p.Theme, t, wide, fit)
 	}, func(w io.Writer) error { return renderPlain(w, t) }, t)
 }
 

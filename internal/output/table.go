@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -23,6 +24,10 @@ type Column struct {
 	Short bool
 	// Max truncates the cell to this many characters in the narrow table.
 	Max int
+	// Flex marks free text (endpoints, topics, messages) that may be
+	// shortened with … so the narrow table fits the terminal; ids and
+	// statuses are never Flex and stay whole.
+	Flex bool
 	// Style colours a cell on a TTY; nil leaves it plain.
 	Style func(t *ui.Theme, value string) string
 }
@@ -35,8 +40,9 @@ type Table struct {
 
 var trailing = regexp.MustCompile(`(?:[ \t]|\x1b\[0m)+$`)
 
-// renderAligned draws an aligned, borderless table in the gh/kubectl style.
-func renderAligned(w io.Writer, th *ui.Theme, t Table, wide bool) error {
+// renderAligned draws an aligned, borderless table in the gh/kubectl style;
+// fit, when positive, is the terminal width the narrow table must fit.
+func renderAligned(w io.Writer, th *ui.Theme, t Table, wide bool, fit int) error {
 	if len(t.Rows) == 0 {
 		return nil // a header over nothing says less than the command's own "0 …" line
 	}
@@ -60,10 +66,15 @@ func renderAligned(w io.Writer, th *ui.Theme, t Table, wide bool) error {
 		tablewriter.WithTrimSpace(tw.Off),
 	)
 	tbl.Header(headers)
+	limits := fitWidths(t, idx, wide, fit)
 	for _, row := range t.Rows {
 		cells := make([]string, len(idx))
 		for i, c := range idx {
-			cells[i] = cell(th, t.Columns[c], row, c, wide)
+			col := t.Columns[c]
+			if limits[i] > 0 && (col.Max == 0 || limits[i] < col.Max) {
+				col.Max = limits[i]
+			}
+			cells[i] = cell(th, col, row, c, wide)
 		}
 		if err := tbl.Append(cells); err != nil {
 			return err
@@ -145,4 +156,63 @@ func MatchID(id, typed string) bool {
 		return len(id) >= len(pre)+len(suf) && strings.HasPrefix(id, pre) && strings.HasSuffix(id, suf)
 	}
 	return strings.HasPrefix(id, typed)
+}
+
+// columnGap is the space renderAligned leaves between columns.
+const columnGap = 2
+
+// minFlex is the narrowest a Flex column gets: a few characters and the …
+const minFlex = 8
+
+// fitWidths returns, per visible column, the width it may take so the table
+// fits fit columns (0: no limit): the widest Flex column is shortened first,
+// as gh does, and ids and statuses keep their width. A table that cannot fit
+// even so keeps its Flex columns at minFlex and overflows.
+func fitWidths(t Table, idx []int, wide bool, fit int) []int {
+	limits := make([]int, len(idx))
+	if fit <= 0 || wide {
+		return limits
+	}
+	widths := make([]int, len(idx))
+	total := columnGap * (len(idx) - 1)
+	for i, c := range idx {
+		col := t.Columns[c]
+		widths[i] = utf8.RuneCountInString(col.Header)
+		for _, row := range t.Rows {
+			widths[i] = max(widths[i], shownWidth(col, row, c))
+		}
+		total += widths[i]
+	}
+	for total > fit {
+		widest := -1
+		for i, c := range idx {
+			floor := max(minFlex, utf8.RuneCountInString(t.Columns[c].Header))
+			if t.Columns[c].Flex && widths[i] > floor && (widest < 0 || widths[i] > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		widths[widest]--
+		limits[widest] = widths[widest]
+		total--
+	}
+	return limits
+}
+
+// shownWidth is how wide a cell is in the narrow table before fitting.
+func shownWidth(col Column, row []string, c int) int {
+	v := "—"
+	if c < len(row) && row[c] != "" {
+		v = row[c]
+	}
+	if col.Short {
+		v = ShortID(v)
+	}
+	n := utf8.RuneCountInString(v)
+	if col.Max > 0 {
+		n = min(n, col.Max)
+	}
+	return n
 }

@@ -104,7 +104,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if p.Tenant != "" {
 		msg += ", tenant " + p.Tenant
 	}
-	msg += ")"
+	msg += "); " + p.Name + " is now the current profile"
 	if !expiry.IsZero() {
 		msg += "; token valid until " + expiry.UTC().Format("15:04 MST")
 	}

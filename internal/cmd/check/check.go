@@ -103,6 +103,7 @@ timeout of calls to Kibo's API. Exits
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "topic or glob to check (repeatable; default: the subscriptions' topics)")
 	fl.StringVar(&opts.Subscription, "subscription", "", "check the topics of this push subscription")
+	_ = cmd.RegisterFlagCompletionFunc("subscription", f.CompleteSubscriptions)
 	fl.IntVar(&opts.Concurrency, "concurrency", handlercheck.DefaultBurst, "pushes sent at once in the burst scenario")
 	fl.DurationVar(&opts.Timeout, "timeout", kibo.PushTimeout, "how long Kibo waits for an answer")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file")

@@ -21,7 +21,7 @@ const defaultGlob = "order.*"
 func resolveTopics(ctx context.Context, opts *Options, p config.Profile) ([]string, string, error) {
 	switch {
 	case len(opts.Topics) > 0:
-		cmdutil.WarnUnknownTopics(opts.IO.ErrOut, opts.Theme(), opts.Topics)
+		cmdutil.WarnUnknownLocalTopics(opts.IO.ErrOut, opts.Theme(), opts.Topics)
 		topics, err := expand(opts.Topics)
 		return topics, "--topic", err
 	case opts.Subscription != "":

@@ -17,8 +17,22 @@ func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "completion <bash|zsh|fish|powershell>",
 		Short: "Print a shell completion script",
-		Long: `Print the completion script for a shell. Packages install these for you;
-from a clone, load one as below.`,
+		Long: `Print the completion script for a shell. The deb and rpm packages and the
+Homebrew cask install these for you. Otherwise, install your shell's:
+
+bash     Works with or without the bash-completion package.
+         This shell only:  source <(kwh completion bash)
+         Every new shell:  kwh completion bash > ~/.local/share/bash-completion/completions/kwh
+                           (without bash-completion, source that file from ~/.bashrc)
+zsh      kwh completion zsh > "${fpath[1]}/_kwh"
+         (compinit must be on: autoload -U compinit; compinit in ~/.zshrc), then open a new shell.
+fish     kwh completion fish > ~/.config/fish/completions/kwh.fish
+powershell
+         kwh completion powershell | Out-String | Invoke-Expression
+         Every new shell: add that line to $PROFILE.
+
+Completions ask Kibo for subscription, delivery and event ids with the
+profile and flags typed so far, and read profile names from the config file.`,
 		Example: `  source <(kwh completion bash)
   kwh completion zsh > "${fpath[1]}/_kwh"
   kwh completion fish > ~/.config/fish/completions/kwh.fish
@@ -31,10 +45,38 @@ from a clone, load one as below.`,
 	}
 }
 
+// bashShim defines _get_comp_words_by_ref, the one bash-completion function
+// cobra's v2 script calls, when that package is not installed: a plain bash
+// then completes kwh too. It splits words as bash does (so --output=js is
+// three words), which cobra's script handles.
+const bashShim = `# Without the bash-completion package, define the one helper this script needs.
+if ! declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+_get_comp_words_by_ref() {
+    while [[ $# -gt 0 && $1 == -* ]]; do
+        [[ $1 == -n ]] && shift
+        shift
+    done
+    local v
+    for v in "$@"; do
+        case $v in
+        cur) cur=${COMP_WORDS[COMP_CWORD]} ;;
+        prev) prev=${COMP_WORDS[COMP_CWORD-1]} ;;
+        words) words=("${COMP_WORDS[@]}") ;;
+        cword) cword=$COMP_CWORD ;;
+        esac
+    done
+}
+fi
+
+`
+
 // Write writes the completion script for shell.
 func Write(root *cobra.Command, shell string, w io.Writer) error {
 	switch shell {
 	case "bash":
+		if _, err := io.WriteString(w, bashShim); err != nil {
+			return err
+		}
 		return root.GenBashCompletionV2(w, true)
 	case "zsh":
 		return root.GenZshCompletion(w)

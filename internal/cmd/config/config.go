@@ -64,8 +64,9 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 	o := &GetOptions{IO: f.IOStreams, Profile: f.Profile}
 	return &cobra.Command{
 		Use: "get <key>", Short: "Print a setting of the profile in use (after flags and environment)",
-		Example: "  kwh config get tenant\n  kwh config get api_host -p sandbox",
-		Args:    cmdutil.ExactArgs(1, "which key? one of "+strings.Join(cfg.Keys, ", ")),
+		Example:           "  kwh config get tenant\n  kwh config get api_host -p sandbox",
+		Args:              cmdutil.ExactArgs(1, "which key? one of "+strings.Join(cfg.Keys, ", ")),
+		ValidArgsFunction: cmdutil.CompleteConfigKey,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Key = args[0]
 			if err := checkKey(o.Key); err != nil {
@@ -99,8 +100,9 @@ func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command 
 		Use: "set <key> <value>", Short: "Store a setting in a profile",
 		Long: `Store a setting in the profile in use (or -p NAME, which is created if new).
 The shared secret is never taken as an argument: pass - and pipe it on stdin.`,
-		Example: "  kwh config set tenant 12345\n  kwh config set api_host http://127.0.0.1:5050 -p emulator\n  kwh config set shared_secret - < secret.txt",
-		Args:    cmdutil.ExactArgs(2, "want a key and a value"),
+		Example:           "  kwh config set tenant 12345\n  kwh config set api_host http://127.0.0.1:5050 -p emulator\n  kwh config set shared_secret - < secret.txt",
+		Args:              cmdutil.ExactArgs(2, "want a key and a value"),
+		ValidArgsFunction: cmdutil.CompleteConfigKey,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Key, o.Value = args[0], args[1]
 			if err := checkKey(o.Key); err != nil {
@@ -131,8 +133,9 @@ func NewCmdUse(f *cmdutil.Factory, runF func(*UseOptions) error) *cobra.Command 
 	o := &UseOptions{IO: f.IOStreams, Config: f.Config, Theme: f.Theme}
 	return &cobra.Command{
 		Use: "use <profile>", Short: "Make a profile the current one",
-		Example: "  kwh config use production",
-		Args:    cmdutil.ExactArgs(1, "which profile? see `kwh config list`"),
+		Example:           "  kwh config use production",
+		Args:              cmdutil.ExactArgs(1, "which profile? see `kwh config list`"),
+		ValidArgsFunction: f.CompleteProfileArg,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Name = args[0]
 			if runF != nil {

@@ -93,6 +93,7 @@ when a subscription checked is one Kibo pushes nothing to.`,
 	fl.BoolVar(&opts.FailIfAny, "fail-if-any", false, "exit 3 when the list is not empty")
 	fl.IntVar(&opts.Concurrency, "concurrency", kibo.DefaultConcurrency, "requests in flight at once")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
+	_ = cmd.RegisterFlagCompletionFunc("subscription", f.CompleteSubscriptions)
 	return cmd
 }
 
@@ -283,14 +284,15 @@ var columns = []output.Column{
 	{Header: "subscription", Short: true},
 	{Header: "endpoint", Wide: true},
 	{Header: "process"},
-	{Header: "topic", Style: cmdutil.StyleAccent},
-	{Header: "entity id"},
-	{Header: "event id", Short: true},
+	{Header: "topic", Style: cmdutil.StyleAccent, Flex: true},
+	{Header: "entity id", Flex: true},
+	{Header: "event id", Short: true, Wide: true},
 	{Header: "attempts"},
-	{Header: "last status", Style: styleHTTP},
-	{Header: "last attempt"},
-	{Header: "next attempt"},
-	{Header: "retries left"},
+	{Header: "last status", Style: styleHTTP, Flex: true}, // the code leads: "500 Internal…"
+	// Times and counts in -o wide: the narrow table fits 80 columns.
+	{Header: "last attempt", Wide: true},
+	{Header: "next attempt", Wide: true},
+	{Header: "retries left", Wide: true},
 	{Header: "state", Style: styleState},
 	{Header: "delivery status", Wide: true},
 }

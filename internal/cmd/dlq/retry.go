@@ -110,6 +110,7 @@ one event needs --yes when there is no terminal to confirm on.`,
 	fl.BoolVar(&opts.Force, "force", false, "resend deliveries the ledger says already succeeded")
 	fl.BoolVar(&opts.IncludePending, "include-pending", false, "also replay deliveries Kibo is still retrying (no need to wait for its next try)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
+	_ = cmd.RegisterFlagCompletionFunc("subscription", f.CompleteSubscriptions)
 	return cmd
 }
 

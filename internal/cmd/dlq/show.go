@@ -41,7 +41,8 @@ message), the next try and the retries left. -o json prints Kibo's whole
 delivery summary.`,
 		Example: `  kwh dlq show 3f9c…a1 4711
   kwh dlq show 3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1 4711 -o json`,
-		Args: cmdutil.ExactArgs(2, "want a subscription and a process id (see `kwh dlq list`)"),
+		Args:              cmdutil.ExactArgs(2, "want a subscription and a process id (see `kwh dlq list`)"),
+		ValidArgsFunction: f.CompleteDeliveries,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pid, err := strconv.ParseInt(args[1], 10, 32)
 			if err != nil {

@@ -59,7 +59,7 @@ to its topic. The emulator is found through the profile's API host
 		},
 	}
 	cmd.Flags().StringVar(&opts.EntityID, "entity-id", "", "the entityId (numbered when --count > 1)")
-	cmd.Flags().IntVar(&opts.Count, "count", 1, "how many events")
+	cmd.Flags().IntVar(&opts.Count, "count", 1, "how many events (1-10000)")
 	cmd.Flags().BoolVar(&opts.Test, "test", false, "mark the events isTest")
 	cmd.Flags().StringVar(&opts.Emulator, "emulator", "", "the emulator's URL (default: the profile's API host)")
 	return cmd
@@ -70,7 +70,7 @@ func publishRun(ctx context.Context, opts *PublishOptions) error {
 	if err != nil {
 		return err
 	}
-	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, opts.Theme(), []string{opts.Topic})
+	cmdutil.WarnUnknownLocalTopics(opts.IO.ErrOut, opts.Theme(), []string{opts.Topic})
 	out, err := emulator.PublishTo(ctx, opts.Transport, base, emulator.PublishRequest{
 		Topic: opts.Topic, EntityID: opts.EntityID, Count: opts.Count, IsTest: opts.Test, ExtendedProperties: webhook.SampleProperties(opts.Topic),
 	})

@@ -42,8 +42,8 @@ func eventTime(e kibo.Event) *kibo.Time {
 
 var columns = []output.Column{
 	{Header: "time"},
-	{Header: "topic", Style: cmdutil.StyleAccent},
-	{Header: "entity id"},
+	{Header: "topic", Style: cmdutil.StyleAccent, Flex: true},
+	{Header: "entity id", Flex: true},
 	{Header: "event id", Short: true},
 	{Header: "tenant/site"},
 	{Header: "test", Style: cmdutil.StyleYesNo},

@@ -321,3 +321,28 @@ func TestEventsTailForwardsToTheApp(t *testing.T) {
 		t.Errorf("the app got %d events after the second run, want still 3", len(got))
 	}
 }
+
+// events get takes the shortened ids the tables print, as subs get does.
+func TestEventsGetShortID(t *testing.T) {
+	tests := []struct {
+		typed  string
+		code   int
+		stdout string // substring
+		stderr string // substring
+	}{
+		{"5f1c…04", 0, "5f1c2e00000000000000000000000004", ""},
+		{"5f1c...03", 0, "5f1c2e00000000000000000000000003", ""},
+		{"5f1c", 2, "", "matches 8 events"},
+		{"5f1c2e…", 2, "", "5f1c2e00000000000000000000000001  order.opened 100234"},
+		{"abcd…ef", 1, "", `no event in the pull queue matches "abcd…ef"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typed, func(t *testing.T) {
+			h := apptest.New(t, apptest.Seed(t))
+			res := h.Run("events", "get", tt.typed, "-o", "json", "--jq", ".id")
+			if res.Code != tt.code || !strings.Contains(res.Stdout, tt.stdout) || !strings.Contains(res.Stderr, tt.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", res.Code, tt.code, res.Stdout, res.Stderr)
+			}
+		})
+	}
+}

@@ -25,17 +25,22 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 	return &cobra.Command{
 		Use:   "get <event-id>",
 		Short: "Show one event of the pull queue",
-		Long: `Show one event. The id may be spelled as the pull queue does (32 hex digits)
-or as a push body does (a dashed GUID).`,
+		Long: `Show one event. The id may be spelled as the pull queue does (32 hex digits),
+as a push body does (a dashed GUID), or shortened as the tables print it
+(5f1c…01) or as a prefix of at least 4 hex digits; a shortened id that matches
+several events lists them.`,
 		Example: `  kwh events get 5f1c2e00000000000000000000000001
-  kwh events get 5f1c2e00-0000-0000-0000-000000000001 -o json`,
-		Args: cmdutil.ExactArgs(1, "which event? give its id"),
+  kwh events get 5f1c2e00-0000-0000-0000-000000000001 -o json
+  kwh events get 5f1c…01`,
+		Args:              cmdutil.ExactArgs(1, "which event? give its id"),
+		ValidArgsFunction: f.CompleteEvents,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := NormalizeEventID(args[0])
-			if err != nil {
+			opts.ID = args[0]
+			if id, err := NormalizeEventID(args[0]); err == nil {
+				opts.ID = id
+			} else if !looksShortened(args[0]) {
 				return err
 			}
-			opts.ID = id
 			if runF != nil {
 				return runF(opts)
 			}
@@ -48,6 +53,11 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	client, err := opts.Client()
 	if err != nil {
 		return err
+	}
+	if !guidShape.MatchString(opts.ID) {
+		if opts.ID, err = resolveShortID(ctx, client, opts.ID); err != nil {
+			return err
+		}
 	}
 	e, err := client.PullEvent(ctx, opts.ID)
 	if err != nil {

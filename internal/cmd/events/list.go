@@ -120,6 +120,15 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if opts.All {
 		params.Limit = 0
 	}
+	p := opts.Printer()
+	if streams(p) {
+		// Written page by page, in order, as Kibo answers: a long listing
+		// shows up at once and Ctrl-C keeps what was written.
+		_, err := client.StreamPullEvents(ctx, params, want, func(evs []kibo.Event) error {
+			return p.PrintList(evs, eventTable(evs))
+		})
+		return err
+	}
 	progress := opts.IO.StartProgress("fetching events")
 	params.OnProgress = progress.Update
 	list, err := client.PullEvents(ctx, params, want)
@@ -127,7 +136,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	p := opts.Printer()
 	if err := p.PrintList(list.Items, eventTable(list.Items)); err != nil {
 		return err
 	}
@@ -139,4 +147,14 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(line))
 	}
 	return nil
+}
+
+// streams reports whether the chosen form can be written item by item:
+// NDJSON, or the tab-separated rows of piped output.
+func streams(p *output.Printer) bool {
+	o := p.Opts
+	if o.JQ != "" || o.Template != "" {
+		return false
+	}
+	return o.Format == "ndjson" || (o.Format == "" && !p.IO.IsStdoutTTY())
 }

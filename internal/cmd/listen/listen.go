@@ -162,7 +162,7 @@ func (opts *Options) config() (listen.Config, error) {
 func run(ctx context.Context, opts *Options) error {
 	cfg := opts.Listen
 	th := opts.Theme()
-	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, th, opts.Topics)
+	cmdutil.WarnUnknownLocalTopics(opts.IO.ErrOut, th, opts.Topics)
 	if p, err := opts.Profile(); err == nil {
 		cfg.Secret = p.SharedSecret
 	}

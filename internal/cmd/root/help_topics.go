@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/config"
 )
 
@@ -56,5 +57,37 @@ func helpTopic(name, short, long string) *cobra.Command {
 		Use:   name,
 		Short: short,
 		Long:  long,
+	}
+}
+
+// newHelpCmd is `kwh help [command|topic]`. cobra's own prints "Unknown help
+// topic" and exits 0; a typo here (kwh help env) is a usage error.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command or topic (environment, exit-codes)",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			var out []string
+			for _, sub := range c.Root().Commands() {
+				if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+					out = append(out, sub.Name()+"\t"+sub.Short)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				var topics []string
+				for _, sub := range c.Root().Commands() {
+					if sub.IsAdditionalHelpTopicCommand() {
+						topics = append(topics, sub.Name())
+					}
+				}
+				return cmdutil.FlagErrorf("no help for %q: give a command, or one of the topics %s", strings.Join(args, " "), strings.Join(topics, ", "))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
 	}
 }

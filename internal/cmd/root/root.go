@@ -39,17 +39,20 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		SilenceUsage:  true,
 		Version:       f.Version,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if f.Flags.NoColor {
+			if f.Flags.NoColor || f.Getenv("TERM") == "dumb" {
 				f.IOStreams.SetColorEnabled(false)
 			}
 			if err := f.OutputOptions().Validate(); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
+			if err := cmdutil.CheckOutputFlags(cmd, f.OutputOptions()); err != nil {
+				return err
+			}
 			return nil
 		},
 	}
 	cmd.SetVersionTemplate("kwh {{.Version}}\n")
-	addGlobalFlags(cmd, f.Flags)
+	addGlobalFlags(cmd, f)
 	f.FlagSet = cmd.PersistentFlags()
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 
@@ -73,10 +76,13 @@ dead deliveries, the pull queue, and a local receiver for handler development.`,
 		helpTopic("exit-codes", "What kwh's exit codes mean", exitCodesHelp),
 	)
 	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmdutil.DeclareOutputs(cmd, outputsOf)
+	cmd.SetHelpCommand(newHelpCmd())
 	return cmd
 }
 
-func addGlobalFlags(cmd *cobra.Command, g *cmdutil.GlobalFlags) {
+func addGlobalFlags(cmd *cobra.Command, f *cmdutil.Factory) {
+	g := f.Flags
 	fl := cmd.PersistentFlags()
 	fl.StringVarP(&g.Profile, "profile", "p", "", "profile to use (default: the current one)")
 	fl.StringVar(&g.ConfigPath, "config", "", "config file (default $XDG_CONFIG_HOME/kwh/config.yaml)")
@@ -93,4 +99,25 @@ func addGlobalFlags(cmd *cobra.Command, g *cmdutil.GlobalFlags) {
 	fl.StringVar(&g.AuthHost, "auth-host", "", "auth host or URL (default home.mozu.com)")
 	fl.StringVar(&g.APIHost, "api-host", "", "API host or URL (default: looked up from the tenant)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("profile", f.CompleteProfiles)
+}
+
+// outputsOf names the commands whose data is not a list or object in every
+// -o form: those printing no data (nil) and those streaming lines. The rest
+// print through output.Printer and accept every format.
+var outputsOf = map[string][]string{
+	"kwh auth login":      nil,
+	"kwh auth logout":     nil,
+	"kwh auth token":      nil, // the bare token, for $(kwh auth token)
+	"kwh config get":      nil, // the bare value
+	"kwh config set":      nil,
+	"kwh config use":      nil,
+	"kwh inbox replay":    nil,
+	"kwh inbox drop":      nil,
+	"kwh emulator":        nil, // its export line is for a shell
+	"kwh emulator enable": nil,
+	"kwh completion":      nil,
+	"kwh listen":          cmdutil.StreamFormats,
+	"kwh events tail":     cmdutil.StreamFormats,
+	"kwh send":            cmdutil.StreamFormats,
 }

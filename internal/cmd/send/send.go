@@ -110,7 +110,7 @@ func run(ctx context.Context, opts *Options) error {
 	if !opts.NoSign && p.SharedSecret == "" {
 		return &cmdutil.NoCredentialsError{Profile: p.Name, Missing: []string{"shared secret (to sign with; or --no-sign)"}}
 	}
-	cmdutil.WarnUnknownTopics(opts.IO.ErrOut, opts.Theme(), []string{opts.Topic})
+	cmdutil.WarnUnknownLocalTopics(opts.IO.ErrOut, opts.Theme(), []string{opts.Topic})
 	data, err := readData(opts)
 	if err != nil {
 		return err

@@ -31,7 +31,8 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 it, or the short form the table prints (3f9c…a1).`,
 		Example: `  kwh subs get 3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1
   kwh subs get 3f9c -o json`,
-		Args: cmdutil.ExactArgs(1, "which subscription? give its id (see `kwh subs list`)"),
+		Args:              cmdutil.ExactArgs(1, "which subscription? give its id (see `kwh subs list`)"),
+		ValidArgsFunction: f.CompleteSubscriptionArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
 			if runF != nil {

@@ -75,6 +75,7 @@ advice to Kibo's own fields.`,
 	cmd.Flags().BoolVar(&opts.All, "all", false, "fetch every subscription, not just the first --limit")
 	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", defaultLimit, "how many subscriptions to show at most")
 	cmd.Flags().StringSliceVar(&opts.Topics, "topic", nil, "only subscriptions to this topic or glob (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	cmd.Flags().BoolVar(&opts.Active, "active", false, "only subscriptions Kibo pushes to (active, no-callback)")
 	cmd.Flags().BoolVar(&opts.Inactive, "inactive", false, "only subscriptions Kibo pushes nothing to (inactive, disabled by Kibo, unconfirmed)")
 	return cmd
@@ -177,8 +178,8 @@ func styleSubState(t *ui.Theme, v string) string {
 
 var columns = []output.Column{
 	{Header: "id", Short: true},
-	{Header: "endpoint", Style: cmdutil.StyleAccent},
-	{Header: "topics", Max: 48},
+	{Header: "endpoint", Style: cmdutil.StyleAccent, Flex: true},
+	{Header: "topics", Max: 48, Flex: true},
 	{Header: "state", Style: styleSubState},
 	{Header: "active", Wide: true, Style: cmdutil.StyleYesNo},
 	{Header: "confirmed", Wide: true, Style: cmdutil.StyleYesNo},

@@ -13,6 +13,7 @@ import (
 // Info is the JSON form of `kwh version`.
 type Info struct {
 	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
 	Go      string `json:"go"`
 	OS      string `json:"os"`
 	Arch    string `json:"arch"`
@@ -21,18 +22,25 @@ type Info struct {
 // NewCmdVersion is `kwh version`.
 func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print kwh's version",
+		Use:   "version",
+		Short: "Print kwh's version",
+		Long: `Print kwh's version, the commit it was built from, and the Go toolchain and
+platform. A release sets the version at build time; a go install build reports
+the module version and VCS revision Go recorded in the binary.`,
 		Example: "  kwh version\n  kwh version -o json",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			info := Info{Version: f.Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+			info := Info{Version: f.Version, Commit: f.Commit, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
 			p := f.Printer()
 			if p.Opts.Format == "" && p.Opts.JQ == "" && p.Opts.Template == "" {
-				_, err := f.IOStreams.Out.Write([]byte("kwh " + info.Version + " (" + info.Go + " " + info.OS + "/" + info.Arch + ")\n"))
+				built := info.Go + " " + info.OS + "/" + info.Arch
+				if info.Commit != "" {
+					built = "commit " + info.Commit + ", " + built
+				}
+				_, err := f.IOStreams.Out.Write([]byte("kwh " + info.Version + " (" + built + ")\n"))
 				return err
 			}
-			return p.PrintObject(info, []output.Field{{Name: "version", Value: info.Version}, {Name: "go", Value: info.Go}, {Name: "os", Value: info.OS}, {Name: "arch", Value: info.Arch}})
+			return p.PrintObject(info, []output.Field{{Name: "version", Value: info.Version}, {Name: "commit", Value: info.Commit}, {Name: "go", Value: info.Go}, {Name: "os", Value: info.OS}, {Name: "arch", Value: info.Arch}})
 		},
 	}
 }

@@ -84,9 +84,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 
 	w.Header().Set("x-vol-correlation", newID())
-	if skew != 0 {
-		w.Header().Set("Date", time.Now().Add(skew).UTC().Format(http.TimeFormat))
-	}
+	// The Date header is the emulator's clock, so a test that sets Now sees
+	// the same instant Kibo's answer would carry.
+	w.Header().Set("Date", e.Now().Add(skew).UTC().Format(http.TimeFormat))
 	if latency > 0 {
 		select {
 		case <-time.After(latency):

@@ -69,12 +69,13 @@ func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	}
 }
 
-// resume queues what the spool still holds from an earlier run, to this
-// run's targets (see respool).
-func (f *forwarder) resume() (int, error) {
+// resume claims what the spool still holds from an earlier run, for this
+// run's targets (see respool). The caller starts the jobs (f.push) once it
+// has said it is ready, so no forwarded event comes before the ready one.
+func (f *forwarder) resume() ([]job, error) {
 	pend, err := f.cfg.Store.Claim()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	topics := map[uint64]string{}
 	for i, p := range pend {
@@ -85,17 +86,13 @@ func (f *forwarder) resume() (int, error) {
 		if !ok {
 			d, err := f.cfg.Store.Get(p.DeliveryID)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			topic, topics[p.DeliveryID] = d.Topic, d.Topic
 		}
 		pend[i].Topic = topic
 	}
-	jobs, err := f.respool(pend)
-	for _, j := range jobs {
-		f.push(j)
-	}
-	return len(jobs), err
+	return f.respool(pend)
 }
 
 // enqueue queues a newly accepted delivery for each of its targets.

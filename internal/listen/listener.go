@@ -94,7 +94,10 @@ func Start(cfg Config) (_ *Listener, err error) {
 		l.r.ready.Store(true)
 	}
 	status.url.Store(&url)
-	l.r.emitReady(url, resumed)
+	l.r.emitReady(url, len(resumed))
+	for _, j := range resumed {
+		l.r.fwd.push(j)
+	}
 	l.reportSetAside()
 	return l, nil
 }

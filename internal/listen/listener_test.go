@@ -160,8 +160,10 @@ func TestIngestWithoutHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ready := nextKind(t, l.Events(), KindReady); ready.Pending != 1 {
-		t.Fatalf("resumed %d, want 1", ready.Pending)
+	// Ready comes first: the resumed forward starts only after it, so its
+	// forwarded event cannot be passed over while waiting for ready.
+	if ready := <-l.Events(); ready.Kind != KindReady || ready.Pending != 1 {
+		t.Fatalf("first event %+v, want ready with 1 resumed", ready)
 	}
 	nextKind(t, l.Events(), KindForwarded)
 	l.Stop()

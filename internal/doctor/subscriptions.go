@@ -92,7 +92,7 @@ func checkSubscriptions(ctx context.Context, d *Doctor) []Result {
 			Hint: "Subscribe your application to the topics it needs in Dev Center (Events), with your endpoint's public URL."}}
 	}
 	for _, s := range subs {
-		r := subscriptionState(s, d.Settings)
+		r := subscriptionState(s)
 		r.Subject = s.ID
 		if r.Status == Fail && s.Status().State == kibo.SubDisabled && isLoopbackHost(d.apiHost()) {
 			r.Hint += fmt.Sprintf(" Against the emulator, `kwh emulator enable %s` does what Dev Center does.", s.ID)
@@ -105,7 +105,7 @@ func checkSubscriptions(ctx context.Context, d *Doctor) []Result {
 // subscriptionState judges one subscription by kibo's reading of it
 // (subscription-, tenant- and site-level isActive, confirmed, noCallback):
 // Kibo pushing nothing fails, noCallback warns.
-func subscriptionState(s kibo.EventSubscription, _ Settings) Result {
+func subscriptionState(s kibo.EventSubscription) Result {
 	st := s.Status()
 	switch st.State {
 	case kibo.SubActive:

@@ -271,3 +271,23 @@ func TestDoctorExitCodes(t *testing.T) {
 		t.Errorf("interrupted: exit %d, want 130", res.Code)
 	}
 }
+
+func TestDoctorOtherFormats(t *testing.T) {
+	h := apptest.New(t, healthySeed(t))
+	h.Env["KIBO_SITE"] = apptest.Site
+	res := h.Run("doctor", "-o", "ndjson")
+	lines := strings.Split(strings.TrimSpace(res.Stdout), "\n")
+	for _, l := range lines {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r["check"] == nil {
+			t.Errorf("ndjson line %q: %v", l, err)
+		}
+	}
+	if len(lines) < 10 {
+		t.Errorf("ndjson printed %d lines", len(lines))
+	}
+	res = h.Run("doctor", "-o", "csv")
+	if !strings.HasPrefix(res.Stdout, "status,check,subject,detail,hint\nok,settings,profile default,") {
+		t.Errorf("csv: %q", res.Stdout)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -71,6 +72,9 @@ other --forward targets sends what is pending to those instead.)`,
 }
 
 func dropRun(o *DropOptions) error {
+	if redisstore.IsURL(o.Store) {
+		return cmdutil.FlagErrorf("kwh inbox drop does not work on a Redis store yet")
+	}
 	dropped, err := listen.DropPending(cmp.Or(o.Store, o.StateDir), o.IDs, o.AllPending, o.Now())
 	if errors.Is(err, listen.ErrListenerRunning) {
 		return fmt.Errorf("%w: stop it (Ctrl-C) first; its spool is only changed by it while it runs", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -35,7 +36,7 @@ app again, while kwh listen runs or after it stopped.`,
 
 // storeFlag is every verb's --store.
 func storeFlag(c *cobra.Command, dir *string) {
-	c.Flags().StringVar(dir, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")
+	c.Flags().StringVar(dir, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh), or its redis:// URL")
 }
 
 func parseIDs(args []string) ([]uint64, error) {
@@ -53,6 +54,9 @@ func parseIDs(args []string) ([]uint64, error) {
 // openInbox reads the inbox through a running kwh listen when there is one
 // (it holds the store file), and from the store file otherwise.
 func openInbox(storeDir, stateDir string) (store.InboxReader, error) {
+	if redisstore.IsURL(storeDir) {
+		return redisstore.Open(storeDir, redisstore.Options{})
+	}
 	return listen.OpenInbox(cmp.Or(storeDir, stateDir))
 }
 

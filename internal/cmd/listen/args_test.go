@@ -56,7 +56,12 @@ func TestListenArgs(t *testing.T) {
 		{"--route order.*", listen.Config{}, "TOPIC_GLOB=URL"},
 		{"--path hooks", listen.Config{}, "--path must start with /"},
 		{"--sync", listen.Config{}, "--sync needs --forward"},
-		{"--store redis://localhost:6379", listen.Config{}, "want a directory"},
+		{"--store redis://kwh:s3cret@localhost:6379/0", func() listen.Config {
+			c := base(listen.Config{})
+			c.StoreDir, c.StoreName = "", "redis://kwh:xxxxx@localhost:6379/0"
+			return c
+		}(), ""},
+		{"--store ftp://localhost:6379", listen.Config{}, "want a directory, or redis://"},
 		{"--port 70000", listen.Config{}, "70000"},
 		{"extra", listen.Config{}, "extra"},
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -36,14 +37,16 @@ type Options struct {
 	// Location is the time zone of the styled lines (nil: local time).
 	Location *time.Location
 
-	Host           string
-	Port           int
-	Path           string
-	Forward        []string
-	Routes         []string
-	Topics         []string
-	SkipVerify     bool
-	Store          string
+	Host       string
+	Port       int
+	Path       string
+	Forward    []string
+	Routes     []string
+	Topics     []string
+	SkipVerify bool
+	Store      string
+	// StoreURL is --store when it names a Redis (redis://, rediss://).
+	StoreURL       string
 	DedupeTTL      time.Duration
 	Sync           bool
 	ForwardTimeout time.Duration
@@ -105,7 +108,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.StringArrayVar(&opts.Routes, "route", nil, "forward topics matching GLOB to URL: TOPIC_GLOB=URL, URL=TOPIC_GLOB also read (repeatable)")
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
-	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh)")
+	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh), or redis://[user:pass@]host:port/db shared by several kwh listen")
 	fl.DurationVar(&opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
 	fl.BoolVar(&opts.Sync, "sync", false, "forward inline and answer with the app's status")
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
@@ -147,12 +150,18 @@ func (opts *Options) config() (listen.Config, error) {
 	if opts.Sync && len(opts.Forward)+len(routes) == 0 {
 		return listen.Config{}, cmdutil.FlagErrorf("--sync needs --forward or --route: it answers with the app's status")
 	}
-	dir := cmp.Or(opts.Store, opts.StateDir)
-	if strings.Contains(dir, "://") {
-		return listen.Config{}, cmdutil.FlagErrorf("--store %q: want a directory", dir)
+	dir, name := cmp.Or(opts.Store, opts.StateDir), ""
+	if redisstore.IsURL(dir) {
+		// Several replicas share the Redis store: none keeps a local admin
+		// API, and kwh inbox reads Redis itself.
+		opts.StoreURL, dir, name = dir, "", redisstore.Redact(dir)
+	} else if strings.Contains(dir, "://") {
+		return listen.Config{}, cmdutil.FlagErrorf("--store %q: want a directory, or redis://[user:pass@]host:port/db (rediss:// for TLS)", redisstore.Redact(dir))
+	} else {
+		name = tildePath(dir)
 	}
 	return listen.Config{
-		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: tildePath(dir), Retention: opts.Keep,
+		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: name, Retention: opts.Keep,
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
 		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,
@@ -168,6 +177,14 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if cfg.Secret == "" && !cfg.SkipVerify {
 		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render("! no shared secret: signatures are not checked (set KIBO_SHARED_SECRET or run `kwh auth login`)"))
+	}
+	if opts.StoreURL != "" {
+		st, err := redisstore.Open(opts.StoreURL, redisstore.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		cfg.Store = st
 	}
 	l, err := listen.Start(cfg)
 	if err != nil {

@@ -127,6 +127,11 @@ func parseSpoolMember(m string) (uint64, string, bool) {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+// IsURL reports whether a --store value names a Redis rather than a directory.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "redis://") || strings.HasPrefix(s, "rediss://")
+}
+
 // Redact returns rawURL without its password, for messages.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)

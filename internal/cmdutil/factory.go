@@ -186,7 +186,7 @@ func (f *Factory) reportRetry(r kibo.RetryInfo) {
 
 // OutputOptions are the user's -o, --jq and --template.
 func (f *Factory) OutputOptions() output.Options {
-	return output.Options{Format: strings.ToLower(f.Flags.Output), JQ: f.Flags.JQ, Template: f.Flags.Template}
+	return output.Options{Format: strings.ToLower(f.Flags.Output), JQ: f.Flags.JQ, Template: f.Flags.Template, Quiet: f.Flags.Quiet}
 }
 
 // Printer prints command results in the chosen form.

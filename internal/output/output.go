@@ -28,6 +28,7 @@ type Options struct {
 	Format   string
 	JQ       string
 	Template string
+	Quiet    bool // -q: data and errors only, no footers
 }
 
 // Validate rejects unknown formats and contradictory choices.
@@ -72,6 +73,10 @@ func (p *Printer) IsHuman() bool {
 	return p.Opts.JQ == "" && p.Opts.Template == "" &&
 		(p.Opts.Format == "table" || p.Opts.Format == "wide" || (p.Opts.Format == "" && p.IO.IsStdoutTTY()))
 }
+
+// ShowsFooter reports whether a command may add a summary footer on stderr:
+// only beside the styled table, and never under -q.
+func (p *Printer) ShowsFooter() bool { return p.IsHuman() && !p.Opts.Quiet }
 
 // PrintList prints a list. data is the JSON form (a slice); t is the human form.
 func (p *Printer) PrintList(data any, t Table) error {

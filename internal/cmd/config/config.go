@@ -55,13 +55,14 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 type GetOptions struct {
 	IO      *iostreams.IOStreams
 	Profile func() (cfg.Profile, error)
+	Config  func() (*cfg.File, error)
 
 	Key string
 }
 
 // NewCmdGet is `kwh config get`.
 func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	o := &GetOptions{IO: f.IOStreams, Profile: f.Profile}
+	o := &GetOptions{IO: f.IOStreams, Profile: f.Profile, Config: f.Config}
 	return &cobra.Command{
 		Use: "get <key>", Short: "Print a setting of the profile in use (after flags and environment)",
 		Example:           "  kwh config get tenant\n  kwh config get api_host -p sandbox",
@@ -193,7 +194,7 @@ func listRun(o *ListOptions) error {
 	if err := p.PrintList(views, t); err != nil {
 		return err
 	}
-	if p.IsHuman() && len(views) == 0 {
+	if p.ShowsFooter() && len(views) == 0 {
 		fmt.Fprintln(o.IO.ErrOut, o.Theme().Muted.Render("no profiles yet: run `kwh auth login`"))
 	}
 	return nil
@@ -204,8 +205,25 @@ func getRun(o *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(o.IO.Out, p.Value(o.Key))
+	value := p.Value(o.Key)
+	if value == "" {
+		return o.unset(p.Name)
+	}
+	_, err = fmt.Fprintln(o.IO.Out, value)
 	return err
+}
+
+// unset says why a key has no value, as git config does with exit 1: a
+// script reading it gets nothing rather than an empty line.
+func (o *GetOptions) unset(profile string) error {
+	how := "kwh config set " + o.Key + " VALUE -p " + profile
+	if env := cfg.EnvNames[o.Key]; len(env) > 1 {
+		how += ", or " + env[1] // Kibo's own name for it
+	}
+	if file, err := o.Config(); err == nil && !file.Has(profile) {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s is not set: there is no profile %q yet (kwh auth login -p %s, %s)", o.Key, profile, profile, how)}
+	}
+	return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s is not set in profile %s (%s)", o.Key, profile, how)}
 }
 
 func setRun(o *SetOptions) error {

@@ -9,6 +9,9 @@ import (
 
 func TestConfigCommands(t *testing.T) {
 	h := apptest.New(t, apptest.Seed(t))
+	if res := h.Run("config", "get", "site"); res.Code != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, "site is not set: there is no profile") {
+		t.Errorf("config get site with no profile: exit %d stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
 	steps := []struct {
 		args   []string
 		stdin  string
@@ -33,6 +36,13 @@ func TestConfigCommands(t *testing.T) {
 		if strings.Contains(res.Stdout+res.Stderr, "feedface") {
 			t.Fatalf("%v printed the secret", s.args)
 		}
+	}
+	if res := h.Run("config", "get", "site", "-p", "sandbox"); res.Code != 1 || res.Stdout != "" ||
+		!strings.Contains(res.Stderr, "site is not set in profile sandbox (kwh config set site VALUE -p sandbox, or KIBO_SITE)") {
+		t.Errorf("config get site (unset): exit %d stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	if res := h.Run("config", "get", "site", "-p", "nope"); res.Code == 0 || !strings.Contains(res.Stderr, "nope") {
+		t.Errorf("config get site -p nope: exit %d stderr %q", res.Code, res.Stderr)
 	}
 	delete(h.Env, "KIBO_TENANT")
 	if res := h.Run("config", "get", "tenant"); res.Stdout != "777\n" {

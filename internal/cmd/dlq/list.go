@@ -126,7 +126,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	silent := warnNotPushed(opts.IO.ErrOut, opts.Theme(), subs, opts.Topics)
-	if p.IsHuman() {
+	if p.ShowsFooter() {
 		opts.footer(entries, len(subs), silent)
 	}
 	if hidden > 0 {

@@ -139,7 +139,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err := p.PrintList(list.Items, eventTable(list.Items)); err != nil {
 		return err
 	}
-	if p.IsHuman() {
+	if p.ShowsFooter() {
 		line := fmt.Sprintf("%d %s", len(list.Items), cmdutil.Plural(len(list.Items), "event", "events"))
 		if !opts.All && want == nil && list.TotalCount > len(list.Items) {
 			line += fmt.Sprintf(" of %d · --all or --limit for more", list.TotalCount)

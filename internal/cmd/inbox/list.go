@@ -84,7 +84,7 @@ func listRun(o *ListOptions) error {
 	if err := p.PrintList(entries, t); err != nil {
 		return err
 	}
-	if p.IsHuman() {
+	if p.ShowsFooter() {
 		fmt.Fprintln(o.IO.ErrOut, o.Theme().Muted.Render(fmt.Sprintf("%d %s · kwh inbox show ID for the whole request", len(entries), cmdutil.Plural(len(entries), "entry", "entries"))))
 	}
 	return nil

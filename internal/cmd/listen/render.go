@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/output"
 	"github.com/kwh-cli/kwh/internal/ui"
@@ -138,7 +139,8 @@ func (l lines) styled(e listen.Event) error {
 	case listen.KindStopped:
 		msg := "Stopped."
 		if e.Pending > 0 {
-			msg += fmt.Sprintf(" %d forwards stay spooled and resume at the next start.", e.Pending)
+			msg += fmt.Sprintf(" %d %s spooled and %s at the next start.", e.Pending,
+				cmdutil.Plural(e.Pending, "forward stays", "forwards stay"), cmdutil.Plural(e.Pending, "resumes", "resume"))
 		}
 		if !l.beside || e.Pending > 0 {
 			fmt.Fprintln(l.talk, l.theme.Muted.Render(msg))
@@ -171,7 +173,7 @@ func (l lines) banner(e listen.Event) {
 		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Expose it: ngrok http %s   ·   cloudflared tunnel --url %s", port, e.URL)))
 	}
 	if e.Pending > 0 {
-		fmt.Fprintln(w, th.Warning.Render(fmt.Sprintf("Resuming %d spooled forwards from the last run.", e.Pending)))
+		fmt.Fprintln(w, th.Warning.Render(fmt.Sprintf("Resuming %d spooled %s from the last run.", e.Pending, cmdutil.Plural(e.Pending, "forward", "forwards"))))
 	}
 }
 

@@ -3,6 +3,7 @@ package listen
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,26 @@ func golden(t *testing.T, name, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// TestRenderCountsInSingular: one spooled forward reads as one.
+func TestRenderCountsInSingular(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetStderrTTY(true)
+	r := &Renderer{Out: ios.Out, ErrOut: ios.ErrOut, Location: time.UTC,
+		Printer: output.New(ios, output.Options{}), Talk: ui.New(ios.ErrOut, false)}
+	ch := make(chan listen.Event, 2)
+	ch <- listen.Event{Kind: listen.KindReady, URL: "http://127.0.0.1:8080", Pending: 1}
+	ch <- listen.Event{Kind: listen.KindStopped, Pending: 1}
+	close(ch)
+	if err := r.Render(ch); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Resuming 1 spooled forward from", "1 forward stays spooled and resumes at the next start"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("want %q in:\n%s", want, errOut.String())
+		}
 	}
 }

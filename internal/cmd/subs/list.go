@@ -107,7 +107,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err := p.PrintList(Views(list.Items), subscriptionTable(list.Items)); err != nil {
 		return err
 	}
-	if p.IsHuman() {
+	if p.ShowsFooter() {
 		opts.footer(len(list.Items), list.TotalCount)
 	}
 	return nil

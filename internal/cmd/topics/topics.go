@@ -89,7 +89,7 @@ func listRun(opts *ListOptions) error {
 	if err := p.PrintList(found, table); err != nil {
 		return err
 	}
-	if p.IsHuman() {
+	if p.ShowsFooter() {
 		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("%d %s · -o wide adds descriptions", len(found), cmdutil.Plural(len(found), "topic", "topics"))))
 	}
 	if len(found) == 0 && opts.Category != "" {

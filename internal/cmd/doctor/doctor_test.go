@@ -82,7 +82,7 @@ func TestDoctorProbe(t *testing.T) {
 		s["id"] = strings.Repeat(b[:1], 32)
 		h.Emu.AddSubscription(s)
 	}
-	res := h.Run("doctor", "--probe", "--probe-timeout", "50ms", "-o", "json", "--jq", `.[] | select(.check == "probe") | [.status, .detail] | join(" ")`)
+	res := h.Run("doctor", "--probe", "--probe-timeout", "1s", "-o", "json", "--jq", `.[] | select(.check == "probe") | [.status, .detail] | join(" ")`)
 	if res.Code != 3 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}

@@ -1,14 +1,21 @@
 package app_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kwh-cli/kwh/internal/app"
 	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltstore"
 )
 
 // kwh __complete, as the shells call it, returns ids from Kibo (the
@@ -85,4 +92,61 @@ func TestEveryTopicFlagCompletes(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// kwh inbox show|replay|drop <TAB> completes the ids of the store the
+// command would open (the default one or --store), newest first, and a
+// missing store gives no candidates and no error.
+func TestCompletionsCompleteInboxIDs(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	def := filepath.Join(h.Env["XDG_STATE_HOME"], "kwh")
+	other := t.TempDir()
+	fillInbox(t, def, "order.opened", "order.closed", "return.created")
+	fillInbox(t, other, "product.updated")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inbox", "show", ""}, "3\treturn.created ev-3\n2\torder.closed ev-2\n1\torder.opened ev-1\n"},
+		{[]string{"inbox", "show", "2"}, "2\torder.closed ev-2\n"},
+		{[]string{"inbox", "show", "3", ""}, ""},
+		{[]string{"inbox", "replay", "3", ""}, "2\torder.closed ev-2\n1\torder.opened ev-1\n"},
+		{[]string{"inbox", "drop", ""}, "3\treturn.created ev-3\n2\torder.closed ev-2\n1\torder.opened ev-1\n"},
+		{[]string{"inbox", "show", "--store", other, ""}, "1\tproduct.updated ev-1\n"},
+		{[]string{"inbox", "show", "--store", filepath.Join(other, "none"), ""}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			res := h.Run(append([]string{"__complete"}, tt.args...)...)
+			got, _, _ := strings.Cut(res.Stdout, ":")
+			if res.Code != 0 || got != tt.want {
+				t.Errorf("exit %d, candidates:\n%s\nwant:\n%s\nstderr: %s", res.Code, got, tt.want, res.Stderr)
+			}
+			if _, err := os.Stat(filepath.Join(other, "none")); err == nil {
+				t.Error("completion created a store")
+			}
+		})
+	}
+}
+
+// fillInbox writes one entry per topic into the listen store in dir.
+func fillInbox(t *testing.T, dir string, topics ...string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := boltstore.Open(filepath.Join(dir, listen.StoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, topic := range topics {
+		d := &store.Delivery{ReceivedAt: now.Add(time.Duration(i) * time.Second), Topic: topic, EventID: fmt.Sprintf("ev-%d", i+1), Method: "POST", Body: []byte("{}")}
+		if _, err := st.Accept(store.Accept{Delivery: d, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -68,6 +68,7 @@ other --forward targets sends what is pending to those instead.)`,
 	}
 	cmd.Flags().BoolVar(&o.AllPending, "all-pending", false, "drop every forward still waiting")
 	storeFlag(cmd, &o.Store)
+	cmd.ValidArgsFunction = completeIDs(&o.Store, o.StateDir, 0)
 	return cmd
 }
 

@@ -67,6 +67,7 @@ Kibo's 180 s limit accepts it); --keep-headers sends them untouched.`,
 	cmd.Flags().StringVar(&o.To, "to", "", "send here instead of the original targets")
 	cmd.Flags().BoolVar(&o.KeepHeaders, "keep-headers", false, "send the original Date and signature, not fresh ones")
 	storeFlag(cmd, &o.Store)
+	cmd.ValidArgsFunction = completeIDs(&o.Store, o.StateDir, 0)
 	return cmd
 }
 

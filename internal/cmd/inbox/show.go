@@ -46,6 +46,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		},
 	}
 	storeFlag(cmd, &o.Store)
+	cmd.ValidArgsFunction = completeIDs(&o.Store, o.StateDir, 1)
 	return cmd
 }
 

@@ -89,6 +89,7 @@ func ExitCode(ctx context.Context, err error) int {
 	var flagErr *cmdutil.FlagError
 	var noCreds *cmdutil.NoCredentialsError
 	var noProfile *cmdutil.UnknownProfileError
+	var ambiguous *kibo.AmbiguousSubscriptionError
 	switch {
 	case err == nil:
 		return cmdutil.ExitOK
@@ -96,7 +97,7 @@ func ExitCode(ctx context.Context, err error) int {
 		return exitErr.Code
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return cmdutil.ExitInterrupted
-	case errors.As(err, &flagErr) || errors.As(err, &noProfile) || isCobraUsage(err):
+	case errors.As(err, &flagErr) || errors.As(err, &noProfile) || errors.As(err, &ambiguous) || isCobraUsage(err):
 		return cmdutil.ExitUsage
 	case errors.As(err, &noCreds) || kibo.IsAuth(err):
 		return cmdutil.ExitAuth

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/kibo"
-	"github.com/kwh-cli/kwh/internal/output"
 )
 
 // Completion functions for ids that live in Kibo: they ask Kibo (briefly,
@@ -49,7 +48,7 @@ func (f *Factory) CompleteSubscriptions(cmd *cobra.Command, args []string, toCom
 	}
 	var out []string
 	for _, s := range subs.Items {
-		if output.MatchID(s.ID, toComplete) {
+		if kibo.MatchID(s.ID, toComplete) {
 			out = append(out, s.ID+"\t"+s.Endpoint)
 		}
 	}
@@ -83,7 +82,7 @@ func (f *Factory) CompleteDeliveries(cmd *cobra.Command, args []string, toComple
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	sub, err := PickSubscription(subs.Items, args[0])
+	sub, err := kibo.PickSubscription(subs.Items, args[0])
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -129,7 +128,7 @@ func (f *Factory) CompleteEvents(cmd *cobra.Command, args []string, toComplete s
 	}
 	var out []string
 	for _, e := range evs.Items {
-		if output.MatchID(e.ID, strings.ReplaceAll(toComplete, "-", "")) {
+		if kibo.MatchID(e.ID, strings.ReplaceAll(toComplete, "-", "")) {
 			out = append(out, e.ID+"\t"+strings.TrimSpace(e.Topic+" "+e.EntityID))
 		}
 	}

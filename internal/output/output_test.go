@@ -26,15 +26,10 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestMatchAndShortID(t *testing.T) {
+func TestShortID(t *testing.T) {
 	id := "3f9c5e0e2b8a4d7f9c1e6a2b4d8f00a1"
 	if ShortID(id) != "3f9c…a1" || ShortID("short") != "short" {
 		t.Fatal(ShortID(id))
-	}
-	for typed, want := range map[string]bool{id: true, "3F9C": true, ShortID(id): true, "3f9c…a2": false, "4f": false} {
-		if MatchID(id, typed) != want {
-			t.Errorf("MatchID(%q) != %v", typed, want)
-		}
 	}
 }
 

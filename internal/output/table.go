@@ -148,16 +148,6 @@ func ShortID(id string) string {
 	return string(r[:4]) + "…" + string(r[len(r)-2:])
 }
 
-// MatchID reports whether an id matches what a user typed: the full id, a
-// prefix of it, or an abbreviation as ShortID prints it.
-func MatchID(id, typed string) bool {
-	id, typed = strings.ToLower(id), strings.ToLower(typed)
-	if pre, suf, ok := strings.Cut(typed, "…"); ok {
-		return len(id) >= len(pre)+len(suf) && strings.HasPrefix(id, pre) && strings.HasSuffix(id, suf)
-	}
-	return strings.HasPrefix(id, typed)
-}
-
 // columnGap is the space renderAligned leaves between columns.
 const columnGap = 2
 

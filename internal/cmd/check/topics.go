@@ -29,7 +29,7 @@ func resolveTopics(ctx context.Context, opts *Options, p config.Profile) ([]stri
 		if err != nil {
 			return nil, "", err
 		}
-		s, err := cmdutil.PickSubscription(subs, opts.Subscription)
+		s, err := kibo.PickSubscription(subs, opts.Subscription)
 		if err != nil {
 			return nil, "", err
 		}

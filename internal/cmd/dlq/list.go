@@ -107,7 +107,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	subs, err := subscriptions(ctx, client, opts.Subscription)
+	subs, err := client.SubscriptionsNamed(ctx, opts.Subscription)
 	if err != nil {
 		return err
 	}
@@ -219,23 +219,6 @@ func (opts *ListOptions) want(since time.Time) func(kibo.EventDeliverySummary) b
 		}
 		return true
 	}
-}
-
-// subscriptions returns every subscription, or the one a user named.
-func subscriptions(ctx context.Context, client *kibo.Client, typed string) ([]kibo.EventSubscription, error) {
-	// The sites' own isActive only comes with this response group.
-	list, err := client.Subscriptions(ctx, kibo.ListParams{ResponseGroups: "SubscribingSites"}, nil)
-	if err != nil {
-		return nil, err
-	}
-	if typed == "" {
-		return list.Items, nil
-	}
-	s, err := cmdutil.PickSubscription(list.Items, typed)
-	if err != nil {
-		return nil, err
-	}
-	return []kibo.EventSubscription{s}, nil
 }
 
 // collect reads the delivery summaries of each subscription (kibo bounds

@@ -155,7 +155,7 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 	if err != nil {
 		return nil, err
 	}
-	subs, err := subscriptions(ctx, client, opts.Subscription)
+	subs, err := client.SubscriptionsNamed(ctx, opts.Subscription)
 	if err != nil {
 		return nil, err
 	}

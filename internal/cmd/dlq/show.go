@@ -62,7 +62,7 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	subs, err := subscriptions(ctx, client, opts.Subscription)
+	subs, err := client.SubscriptionsNamed(ctx, opts.Subscription)
 	if err != nil {
 		return err
 	}

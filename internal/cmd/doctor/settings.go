@@ -5,8 +5,8 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/doctor"
+	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/listen"
-	"github.com/kwh-cli/kwh/internal/output"
 )
 
 // settingNames are the profile keys as doctor prints them, in order.
@@ -44,7 +44,7 @@ func buildDoctor(opts *Options, p config.Profile) *doctor.Doctor {
 	}
 	d := &doctor.Doctor{
 		Settings: s, Secret: p.SharedSecret,
-		SubscriptionIDs: opts.Subscriptions, MatchID: output.MatchID,
+		SubscriptionIDs: opts.Subscriptions, MatchID: kibo.MatchID,
 		Probe: opts.Probe, ProbeTimeout: opts.ProbeTimeout, ProbeTransport: opts.Transport,
 		ListenRequired: opts.Listen,
 		Now:            opts.Now,

@@ -8,7 +8,6 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/cmdutil"
 	"github.com/kwh-cli/kwh/internal/kibo"
-	"github.com/kwh-cli/kwh/internal/output"
 )
 
 // shortShape is an id as the tables shorten it (5f1c…01; "..." typed for
@@ -27,7 +26,7 @@ func resolveShortID(ctx context.Context, client *kibo.Client, typed string) (str
 	short := shortForm(typed)
 	prefix, _, _ := strings.Cut(short, "…")
 	list, err := client.PullEvents(ctx, kibo.ListParams{Filter: "id sw " + prefix}, func(e kibo.Event) bool {
-		return output.MatchID(e.ID, short)
+		return kibo.MatchID(e.ID, short)
 	})
 	if err != nil {
 		return "", err

@@ -54,7 +54,7 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := cmdutil.PickSubscription(list.Items, opts.ID)
+	s, err := kibo.PickSubscription(list.Items, opts.ID)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ timeout of calls to Kibo's API. Exits
 	fl.StringVar(&opts.Subscription, "subscription", "", "check the topics of this push subscription")
 	_ = cmd.RegisterFlagCompletionFunc("subscription", f.CompleteSubscriptions)
 	fl.IntVar(&opts.Concurrency, "concurrency", handlercheck.DefaultBurst, "pushes sent at once in the burst scenario")
-	fl.DurationVar(&opts.Timeout, "timeout", kibo.PushTimeout, "how long Kibo waits for an answer")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", kibo.PushTimeout, "how long Kibo waits for an answer")
 	fl.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file")
 	fl.BoolVar(&opts.SecretStdin, "shared-secret-stdin", false, "read the shared secret from stdin instead of the profile")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
@@ -133,9 +133,9 @@ func run(ctx context.Context, opts *Options) error {
 	th := opts.Theme()
 	if !opts.Quiet {
 		fmt.Fprintln(opts.IO.ErrOut, th.Muted.Render(fmt.Sprintf("Checking %s: %d %s from %s, answers wanted within %s",
-			opts.URL, len(topics), cmdutil.Plural(len(topics), "topic", "topics"), source, opts.Timeout)))
+			opts.URL, len(topics), cmdutil.Plural(len(topics), "topic", "topics"), source, cmdutil.FormatDuration(opts.Timeout))))
 		if opts.Timeout > kibo.PushTimeout {
-			fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(fmt.Sprintf("! --timeout %s is longer than Kibo waits (%s): an answer this check passes may still fail with Kibo", opts.Timeout, kibo.PushTimeout)))
+			fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render(fmt.Sprintf("! --timeout %s is longer than Kibo waits (%s): an answer this check passes may still fail with Kibo", cmdutil.FormatDuration(opts.Timeout), cmdutil.FormatDuration(kibo.PushTimeout))))
 		}
 	}
 	progress := opts.IO.StartProgress("checking")

@@ -203,6 +203,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"check", srv.URL, "--topic", "order.*", "--subscription", "3f9c"}, 2, "give one"},
 		{[]string{"check", srv.URL, "--concurrency", "0"}, 2, "--concurrency"},
 		{[]string{"check", srv.URL, "--timeout", "0s"}, 2, "--timeout"},
+		{[]string{"check", srv.URL, "--timeout", "soon"}, 2, "want a duration such as 90s, 1h30m or 14d"},
 		{[]string{"check", srv.URL, "--topic", "nosuch.*"}, 2, "matches no topic"},
 		{[]string{"check", srv.URL, "--subscription", "ffff"}, 1, "no subscription"},
 		{[]string{"check", srv.URL, "--topic", "order.opened", "--junit", filepath.Join(t.TempDir(), "no", "dir.xml")}, 1, "--junit"},
@@ -212,7 +213,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d (want %d), stderr %q (want %q)", tt.args, res.Code, tt.code, res.Stderr, tt.says)
 		}
 	}
-	if res := h.Run("check", srv.URL, "--topic", "order.opened", "--timeout", "1m"); res.Code != 0 || !strings.Contains(res.Stderr, "--timeout 1m0s is longer than Kibo waits (45s)") {
+	if res := h.Run("check", srv.URL, "--topic", "order.opened", "--timeout", "1m"); res.Code != 0 || !strings.Contains(res.Stderr, "--timeout 1m is longer than Kibo waits (45s)") {
 		t.Errorf("--timeout 1m: exit %d, %s", res.Code, res.Stderr)
 	}
 	delete(h.Env, "KIBO_SHARED_SECRET")

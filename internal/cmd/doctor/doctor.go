@@ -87,7 +87,7 @@ a warning too), 0 otherwise. -o json prints an array of
 	fl.StringSliceVar(&opts.Subscriptions, "subscription", nil, "only these subscriptions (id, prefix or short form; repeatable)")
 	_ = cmd.RegisterFlagCompletionFunc("subscription", f.CompleteSubscriptions)
 	fl.BoolVar(&opts.Probe, "probe", false, "send each endpoint a signed isTest push and expect 200 within 45 s")
-	fl.DurationVar(&opts.ProbeTimeout, "probe-timeout", kibo.PushTimeout, "how long a probe waits for an answer (Kibo waits 45 s)")
+	cmdutil.DurationVar(fl, &opts.ProbeTimeout, "probe-timeout", kibo.PushTimeout, "how long a probe waits for an answer (Kibo waits 45 s)")
 	_ = fl.MarkHidden("probe-timeout")
 	fl.BoolVar(&opts.Listen, "listen", false, "check the local kwh listen (a failure when none runs)")
 	fl.StringVar(&opts.Store, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")

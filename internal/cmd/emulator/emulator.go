@@ -110,7 +110,7 @@ the --write-profile profile, or a new random one. So restarting with the same
 	fl.StringArrayVar(&opts.Subscribe, "subscribe", nil, "add a subscription: TOPIC_GLOB[,GLOB]=URL, URL=TOPIC_GLOB also read (repeatable)")
 	fl.Float64Var(&opts.DuplicateRate, "duplicate-rate", 0, "chance that a delivered event is pushed again")
 	fl.BoolVar(&opts.Reorder, "reorder", false, "shuffle the order of different topics within a short window")
-	fl.DurationVar(&opts.ClockSkew, "clock-skew", 0, "run the emulator's clock this far ahead (negative: behind) in its Date headers")
+	cmdutil.DurationVar(fl, &opts.ClockSkew, "clock-skew", 0, "run the emulator's clock this far ahead (negative: behind) in its Date headers")
 	fl.BoolVar(&opts.Sandbox, "sandbox", false, "play a sandbox tenant: no retries, the first failed attempt is final")
 	fl.StringVar(&opts.WriteProfile, "write-profile", "", "store a profile with this name that points kwh at the emulator (its secret is reused on restart)")
 	fl.BoolVar(&opts.SecretStdin, "shared-secret-stdin", false, "read the app's shared secret from standard input")

@@ -82,7 +82,7 @@ needed.`,
 	}
 	cmd.Flags().StringArrayVar(&opts.Topics, "topic", nil, "only this topic or glob (repeatable)")
 	cmd.Flags().StringVar(&opts.EntityID, "entity-id", "", "only events about this entity")
-	cmd.Flags().DurationVar(&opts.Interval, "interval", 5*time.Second, "time between polls")
+	cmdutil.DurationVar(cmd.Flags(), &opts.Interval, "interval", 5*time.Second, "time between polls")
 	cmd.Flags().IntVar(&opts.Last, "last", 10, "print this many recent events first (0 for none)")
 	cmd.Flags().StringArrayVar(&opts.Forward, "forward", nil, "also forward each event to this URL (repeatable)")
 	cmd.Flags().StringVar(&opts.Store, "store", "", "store directory for --forward (default $XDG_STATE_HOME/kwh, shared with kwh listen)")
@@ -114,7 +114,7 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 		defer stop()
 	}
 	if opts.IO.IsStderrTTY() {
-		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("Following the pull queue every %s · Ctrl-C to stop", opts.Interval)))
+		fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render(fmt.Sprintf("Following the pull queue every %s · Ctrl-C to stop", cmdutil.FormatDuration(opts.Interval))))
 	}
 	backoff, failures := time.Duration(0), 0
 	for first := true; ; first = false {

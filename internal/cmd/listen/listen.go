@@ -109,13 +109,13 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
 	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh), or redis://[user:pass@]host:port/db shared by several kwh listen")
-	fl.DurationVar(&opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
+	cmdutil.DurationVar(fl, &opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
 	fl.BoolVar(&opts.Sync, "sync", false, "forward inline and answer with the app's status")
-	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
-	fl.DurationVar(&opts.RetryMin, "retry-min", 500*time.Millisecond, "first wait before re-forwarding; doubles up to 30s")
+	cmdutil.DurationVar(fl, &opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
+	cmdutil.DurationVar(fl, &opts.RetryMin, "retry-min", 500*time.Millisecond, "first wait before re-forwarding; doubles up to 30s")
 	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (413 above)")
 	fl.IntVar(&opts.MaxAttempts, "max-attempts", 0, "give up forwarding an event after this many tries (0: keep trying)")
-	fl.DurationVar(&opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
+	cmdutil.DurationVar(fl, &opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }

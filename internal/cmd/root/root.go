@@ -92,7 +92,7 @@ func addGlobalFlags(cmd *cobra.Command, f *cmdutil.Factory) {
 	fl.BoolVar(&g.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
 	fl.BoolVarP(&g.Quiet, "quiet", "q", false, "print only data and errors")
 	fl.BoolVar(&g.Debug, "debug", false, "log every HTTP request and response to stderr (secrets redacted)")
-	fl.DurationVar(&g.Timeout, "timeout", 30*time.Second, "timeout of each HTTP attempt")
+	cmdutil.DurationVar(fl, &g.Timeout, "timeout", 30*time.Second, "timeout of each HTTP attempt")
 	fl.StringVarP(&g.Tenant, "tenant", "t", "", "Kibo tenant id")
 	fl.StringVarP(&g.Site, "site", "s", "", "Kibo site id")
 	fl.StringVarP(&g.ClientID, "client-id", "a", "", "application key (client id)")

@@ -93,7 +93,7 @@ raw HTTP request with --request FILE. Exits 0 when valid, 3 when not.`,
 	fl.StringVar(&opts.Request, "request", "", "a raw HTTP request (request line, headers, body)")
 	fl.StringVar(&opts.Date, "date", "", "the request's Date header, exactly as sent")
 	fl.StringVar(&opts.Signature, "signature", "", "the request's x-vol-hmac-sha256 header")
-	fl.DurationVar(&opts.MaxAge, "max-age", webhook.DefaultMaxAge, "how old the Date may be; 0 skips the check")
+	cmdutil.DurationVar(fl, &opts.MaxAge, "max-age", webhook.DefaultMaxAge, "how old the Date may be; 0 skips the check")
 	fl.StringVar(&opts.At, "at", "", "judge the age as of this time (RFC 3339) instead of now")
 	fl.BoolVar(&opts.SecretStdin, "shared-secret-stdin", false, "read the shared secret from stdin instead of the profile")
 	return cmd

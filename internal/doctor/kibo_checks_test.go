@@ -9,6 +9,7 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/emulator"
 	"github.com/kwh-cli/kwh/internal/kibo"
+	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 )
 
 func TestCheckCredentials(t *testing.T) {
@@ -25,9 +26,7 @@ func TestCheckCredentials(t *testing.T) {
 		}
 	})
 	t.Run("unreachable host names the host, not the secret", func(t *testing.T) {
-		srv := httptest.NewServer(emulator.New(loadSeed(t)))
-		url := srv.URL
-		srv.Close()
+		url := netutiltest.RefusedURL(t)
 		d := doctorFor(t, url, seedSecret)
 		got := checkCredentials(context.Background(), d)
 		expect(t, got, Fail, "could not reach the auth host "+url, "connection refused", "were not checked")
@@ -83,17 +82,16 @@ func TestCheckTenant(t *testing.T) {
 	t.Run("API host unreachable", func(t *testing.T) {
 		emu := httptest.NewServer(emulator.New(loadSeed(t)))
 		t.Cleanup(emu.Close)
-		dead := httptest.NewServer(nil)
-		dead.Close()
+		deadURL := netutiltest.RefusedURL(t)
 		d := doctorFor(t, emu.URL, seedSecret)
-		c, err := kibo.New(kibo.Options{ClientID: seedClientID, SharedSecret: seedSecret, Tenant: seedTenant, AuthHost: emu.URL, APIHost: dead.URL,
+		c, err := kibo.New(kibo.Options{ClientID: seedClientID, SharedSecret: seedSecret, Tenant: seedTenant, AuthHost: emu.URL, APIHost: deadURL,
 			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.Client, d.Settings.APIHost = c, dead.URL
+		d.Client, d.Settings.APIHost = c, deadURL
 		got := checkTenant(context.Background(), d)
-		expect(t, got, Fail, "the API host does not answer", dead.URL, "--api-host")
+		expect(t, got, Fail, "the API host does not answer", deadURL, "--api-host")
 	})
 	t.Run("unknown tenant", func(t *testing.T) {
 		seed := loadSeed(t)

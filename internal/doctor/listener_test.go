@@ -7,13 +7,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 )
 
 func TestCheckListener(t *testing.T) {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) }))
 	t.Cleanup(app.Close)
-	down := httptest.NewServer(nil)
-	down.Close()
+	downURL := netutiltest.RefusedURL(t)
 	found := func(st *ListenerStatus) ListenerFinder {
 		return func(context.Context) (*ListenerStatus, error) { return st, nil }
 	}
@@ -28,7 +29,7 @@ func TestCheckListener(t *testing.T) {
 		{"asking failed", func(context.Context) (*ListenerStatus, error) { return nil, errors.New("boom") }, false, [][3]string{{"fail", "kwh listen", "boom"}}},
 		{"healthy", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{app.URL}}), false,
 			[][3]string{{"ok", "http://127.0.0.1:8080", "running and ready, 0 forwards spooled"}, {"ok", app.URL, "forward target accepts connections"}}},
-		{"target down, backlog and given up", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{"order.* → " + down.URL}, Spooled: 3, GivenUp: 2}), false,
+		{"target down, backlog and given up", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{"order.* → " + downURL}, Spooled: 3, GivenUp: 2}), false,
 			[][3]string{{"warn", "http://127.0.0.1:8080", "3 forwards spooled, 2 forwards given up"}, {"fail", "order.* → ", "forward target does not answer: connection refused"}}},
 		{"not ready", found(&ListenerStatus{URL: "http://127.0.0.1:8080"}), false, [][3]string{{"fail", "http://127.0.0.1:8080", "running but not ready"}}},
 	}

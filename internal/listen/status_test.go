@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 )
 
 func TestReadStatus(t *testing.T) {
@@ -15,9 +17,8 @@ func TestReadStatus(t *testing.T) {
 	}
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
 	t.Cleanup(failing.Close)
-	down := httptest.NewServer(nil)
-	down.Close()
-	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{failing.URL, down.URL},
+	downURL := netutiltest.RefusedURL(t)
+	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{failing.URL, downURL},
 		MaxAttempts: 1, Backoff: func(int) time.Duration { return time.Hour }})
 	if err != nil {
 		t.Fatal(err)
@@ -44,9 +45,8 @@ func TestReadStatus(t *testing.T) {
 
 func TestReadStatusSpooled(t *testing.T) {
 	dir := t.TempDir()
-	down := httptest.NewServer(nil)
-	down.Close()
-	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{down.URL},
+	downURL := netutiltest.RefusedURL(t)
+	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{downURL},
 		Backoff: func(int) time.Duration { return time.Hour }})
 	if err != nil {
 		t.Fatal(err)

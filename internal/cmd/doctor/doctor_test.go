@@ -11,6 +11,7 @@ import (
 
 	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/emulator"
+	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 )
 
 // stable replaces what changes from run to run: correlation ids.
@@ -113,9 +114,7 @@ func TestDoctorJSONShape(t *testing.T) {
 
 func TestDoctorUnreachableHost(t *testing.T) {
 	h := apptest.New(t, apptest.Seed(t))
-	dead := httptest.NewServer(nil)
-	url := dead.URL
-	dead.Close()
+	url := netutiltest.RefusedURL(t)
 	h.Env["KIBO_AUTH_HOST"] = url
 	res := h.Run("doctor", "-o", "json", "--jq", `.[] | select(.check == "credentials") | .detail`)
 	if res.Code != 3 {

@@ -3,12 +3,12 @@ package listen_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -34,10 +34,9 @@ func startCollecting(t *testing.T, h *apptest.Harness, store string, args ...str
 // --all-pending empties the spool instead.
 func TestRestartSendsPendingToTheNewTargets(t *testing.T) {
 	h := apptest.New(t, apptest.Seed(t))
-	gone := httptest.NewServer(nil)
-	gone.Close() // the URL the user abandoned
+	gone := netutiltest.RefusedURL(t) // the URL the user abandoned
 	store := t.TempDir()
-	r := start(t, h, store, "--forward", gone.URL)
+	r := start(t, h, store, "--forward", gone)
 	for i := range 3 {
 		body, hdr := signedPush(t, webhook.NewEventID(), "order.opened", fmt.Sprint(i))
 		post(t, r.url, body, hdr)
@@ -49,8 +48,8 @@ func TestRestartSendsPendingToTheNewTargets(t *testing.T) {
 
 	app := newApp(t)
 	r2, before := startCollecting(t, h, store, "--forward", app.URL)
-	if len(before) != 1 || before[0].Kind != listen.KindRespooled || before[0].Target != gone.URL || before[0].Pending != 3 ||
-		len(before[0].Targets) != 1 || before[0].Targets[0] != app.URL || !strings.Contains(before[0].Reason, "3 spooled forwards meant for "+gone.URL+" go to "+app.URL) {
+	if len(before) != 1 || before[0].Kind != listen.KindRespooled || before[0].Target != gone || before[0].Pending != 3 ||
+		len(before[0].Targets) != 1 || before[0].Targets[0] != app.URL || !strings.Contains(before[0].Reason, "3 spooled forwards meant for "+gone+" go to "+app.URL) {
 		t.Fatalf("events before ready: %+v", before)
 	}
 	if r2.ready.Pending != 3 {
@@ -69,13 +68,13 @@ func TestRestartSendsPendingToTheNewTargets(t *testing.T) {
 	if res := r2.Stop(); res.Code != 0 {
 		t.Fatal(res.Stderr)
 	}
-	res := h.Run("inbox", "list", "--store", store, "-o", "json", "--jq", `.[] | "\(.state) \(.forwards["`+gone.URL+`"].dropped) \(.forwards["`+app.URL+`"].status)"`)
+	res := h.Run("inbox", "list", "--store", store, "-o", "json", "--jq", `.[] | "\(.state) \(.forwards["`+gone+`"].dropped) \(.forwards["`+app.URL+`"].status)"`)
 	if res.Stdout != strings.Repeat("forwarded true 200\n", 3) {
 		t.Errorf("inbox after the move:\n%s%s", res.Stdout, res.Stderr)
 	}
 
 	// Pending forwards to a dead URL, then dropped.
-	r3 := start(t, h, store, "--forward", gone.URL)
+	r3 := start(t, h, store, "--forward", gone)
 	body, hdr := signedPush(t, webhook.NewEventID(), "order.closed", "x")
 	post(t, r3.url, body, hdr)
 	r3.waitFor(listen.KindFailed, 1)
@@ -98,7 +97,7 @@ func TestRestartSendsPendingToTheNewTargets(t *testing.T) {
 	if res := h.Run("inbox", "drop", "--store", store); res.Code != 2 {
 		t.Errorf("drop without ids: exit %d", res.Code)
 	}
-	r4, before := startCollecting(t, h, store, "--forward", gone.URL)
+	r4, before := startCollecting(t, h, store, "--forward", gone)
 	defer r4.Stop()
 	if r4.ready.Pending != 0 || len(before) != 0 {
 		t.Errorf("after drop: %d pending, events %+v", r4.ready.Pending, before)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/emulator"
 	"github.com/kwh-cli/kwh/internal/emulator/emutest"
 	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -58,8 +60,13 @@ type Harness struct {
 }
 
 // StopEmulator shuts the emulator down, as a user stopping `kwh emulator`
-// would: its address then refuses connections.
-func (h *Harness) StopEmulator() { h.srv.Close() }
+// would: its address then refuses connections. Its port stays held, so no
+// other test's server can take it and answer in its place.
+func (h *Harness) StopEmulator() {
+	port := h.srv.Listener.Addr().(*net.TCPAddr).Port
+	h.srv.Close()
+	netutiltest.Refuse(h.T, port)
+}
 
 // New starts an emulator with seed and an environment whose KIBO_* variables
 // point kwh at it (auth host only: the API host is looked up from the tenant).

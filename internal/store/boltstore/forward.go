@@ -11,24 +11,6 @@ import (
 
 func spoolKey(id uint64, target string) []byte { return append(itob(id), target...) }
 
-// Fail implements store.ListenStore.
-func (s *Store) Fail(p store.Pending, st store.ForwardState) error {
-	st.Delivered, st.GaveUp = false, false
-	return s.forward(p, st)
-}
-
-// Complete implements store.ListenStore.
-func (s *Store) Complete(p store.Pending, st store.ForwardState) error {
-	st.Delivered, st.GaveUp = true, false
-	return s.forward(p, st)
-}
-
-// GiveUp implements store.ListenStore.
-func (s *Store) GiveUp(p store.Pending, st store.ForwardState) error {
-	st.Delivered, st.GaveUp = false, true
-	return s.forward(p, st)
-}
-
 // forward logs an attempt. Attempts are counted when the entry reaches
 // bbolt; until then Get flushes for this delivery (see unapplied).
 func (s *Store) forward(p store.Pending, st store.ForwardState) error {

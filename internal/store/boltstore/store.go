@@ -43,6 +43,8 @@ type stored = store.Record
 // applier (apply.go) moves logged changes into bbolt in the
 // background; what it has not moved yet is served from memory.
 type Store struct {
+	store.ForwardRecorder // Fail, Complete, GiveUp: s.forward
+
 	db  *bolt.DB
 	log *wal
 	ap  *applier
@@ -90,6 +92,7 @@ func Open(file string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, ops: make(chan *op, maxBatch), seen: map[string]time.Time{}, origin: map[string]uint64{}, recent: map[uint64]*store.Delivery{}, unapplied: map[uint64]int{}}
+	s.ForwardRecorder = s.forward
 	if err := s.open(file + "-wal"); err != nil {
 		db.Close()
 		return nil, err

@@ -27,24 +27,6 @@ if ARGV[3] == '1' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 return 1
 `)
 
-// Fail implements store.ListenStore.
-func (s *Store) Fail(p store.Pending, st store.ForwardState) error {
-	st.Delivered, st.GaveUp = false, false
-	return s.forward(p, st)
-}
-
-// Complete implements store.ListenStore.
-func (s *Store) Complete(p store.Pending, st store.ForwardState) error {
-	st.Delivered, st.GaveUp = true, false
-	return s.forward(p, st)
-}
-
-// GiveUp implements store.ListenStore.
-func (s *Store) GiveUp(p store.Pending, st store.ForwardState) error {
-	st.Delivered, st.GaveUp = false, true
-	return s.forward(p, st)
-}
-
 func (s *Store) forward(p store.Pending, st store.ForwardState) error {
 	st.Attempts, st.Dropped = 0, false // counted in n:<target>; dropped only by Retarget
 	raw, err := json.Marshal(st)

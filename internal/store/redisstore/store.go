@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kwh-cli/kwh/internal/store"
 )
 
 // Every key starts with the prefix and a colon, so several kwh deployments
@@ -67,6 +69,8 @@ type Options struct {
 // Store is the Redis store.ListenStore. Methods are safe for concurrent use,
 // in one process and across processes sharing the Redis.
 type Store struct {
+	store.ForwardRecorder // Fail, Complete, GiveUp: s.forward
+
 	rdb    *redis.Client
 	prefix string
 }
@@ -95,6 +99,7 @@ func Open(rawURL string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("redis key prefix %q: no spaces or line breaks", prefix)
 	}
 	s := &Store{rdb: redis.NewClient(opt), prefix: prefix}
+	s.ForwardRecorder = s.forward
 	ctx, cancel := s.ctx()
 	defer cancel()
 	if err := s.rdb.Ping(ctx).Err(); err != nil {

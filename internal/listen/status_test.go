@@ -18,27 +18,14 @@ func TestReadStatus(t *testing.T) {
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
 	t.Cleanup(failing.Close)
 	downURL := netutiltest.RefusedURL(t)
-	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{failing.URL, downURL},
-		MaxAttempts: 1, Backoff: func(int) time.Duration { return time.Hour }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Stop() })
-	ready := nextKind(t, l.Events(), KindReady)
-	body, h := signedPush("5f1c2e00-0000-0000-0000-000000000009", "order.opened")
-	req, _ := http.NewRequest(http.MethodPost, ready.URL+"/", bytes.NewReader(body))
-	req.Header = h
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	l, readyURL := startAndPush(t, Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{failing.URL, downURL},
+		MaxAttempts: 1, Backoff: func(int) time.Duration { return time.Hour }}, "5f1c2e00-0000-0000-0000-000000000009")
 	nextKind(t, l.Events(), KindFailed) // the first target gave up
 	st, err := ReadStatus(dir)
 	if err != nil || st == nil {
 		t.Fatalf("status: %+v, %v", st, err)
 	}
-	if st.URL != ready.URL || !st.Ready || len(st.Targets) != 2 || st.GivenUp < 1 || st.GivenUp+st.Spooled != 2 {
+	if st.URL != readyURL || !st.Ready || len(st.Targets) != 2 || st.GivenUp < 1 || st.GivenUp+st.Spooled != 2 {
 		t.Errorf("status %+v", st)
 	}
 }
@@ -46,14 +33,26 @@ func TestReadStatus(t *testing.T) {
 func TestReadStatusSpooled(t *testing.T) {
 	dir := t.TempDir()
 	downURL := netutiltest.RefusedURL(t)
-	l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{downURL},
-		Backoff: func(int) time.Duration { return time.Hour }})
+	l, _ := startAndPush(t, Config{Addr: "127.0.0.1:0", StoreDir: dir, Secret: testSecret, Forward: []string{downURL},
+		Backoff: func(int) time.Duration { return time.Hour }}, "5f1c2e00-0000-0000-0000-00000000000a")
+	nextKind(t, l.Events(), KindFailed)
+	st, err := ReadStatus(dir)
+	if err != nil || st == nil || st.Spooled != 1 || st.GivenUp != 0 {
+		t.Errorf("status %+v, %v", st, err)
+	}
+}
+
+// startAndPush starts a listener with cfg, waits until it is ready and posts
+// one signed order.opened push with eventID; it returns the listener and its URL.
+func startAndPush(t *testing.T, cfg Config, eventID string) (*Listener, string) {
+	t.Helper()
+	l, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Stop() })
 	ready := nextKind(t, l.Events(), KindReady)
-	body, h := signedPush("5f1c2e00-0000-0000-0000-00000000000a", "order.opened")
+	body, h := signedPush(eventID, "order.opened")
 	req, _ := http.NewRequest(http.MethodPost, ready.URL+"/", bytes.NewReader(body))
 	req.Header = h
 	resp, err := http.DefaultClient.Do(req)
@@ -61,9 +60,5 @@ func TestReadStatusSpooled(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	nextKind(t, l.Events(), KindFailed)
-	st, err := ReadStatus(dir)
-	if err != nil || st == nil || st.Spooled != 1 || st.GivenUp != 0 {
-		t.Errorf("status %+v, %v", st, err)
-	}
+	return l, ready.URL
 }

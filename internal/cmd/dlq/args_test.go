@@ -1,14 +1,11 @@
 package dlq
 
 import (
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/kwh-cli/kwh/internal/cmdutil"
-	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/cmdutil/cmdutiltest"
 )
 
 // TestRetryArgs: argv → RetryOptions through runF; bad flags refused before it.
@@ -38,21 +35,14 @@ func TestRetryArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *RetryOptions
-			ran := errors.New("ran")
-			cmd := NewCmdRetry(&cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}, func(o *RetryOptions) error { got = o; return ran })
-			cmd.SetArgs(strings.Fields(tt.argv))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
+			got, err := cmdutiltest.Parse(t, NewCmdRetry, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
 					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, got != nil, tt.wantErr)
 				}
 				return
 			}
-			if !errors.Is(err, ran) {
+			if err != nil {
 				t.Fatal(err)
 			}
 			o := fields{got.ProcessIDs, got.Subscription, got.Since, got.To, got.Topics, got.All, got.DryRun, got.Yes, got.Force, got.IncludePending, got.Concurrency, got.Rate}

@@ -1,13 +1,10 @@
 package emulator
 
 import (
-	"errors"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/kwh-cli/kwh/internal/cmdutil"
-	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/cmdutil/cmdutiltest"
 )
 
 // TestEmulatorArgs: --subscribe and the other flags are checked before the
@@ -27,16 +24,9 @@ func TestEmulatorArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.argv, " "), func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *Options
-			ran := errors.New("ran")
-			cmd := NewCmdEmulator(&cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}, func(o *Options) error { got = o; return ran })
-			cmd.SetArgs(tt.argv)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
+			got, err := cmdutiltest.Parse(t, NewCmdEmulator, tt.argv...)
 			if tt.wantErr == "" {
-				if !errors.Is(err, ran) || len(got.Subscribe) != 1 {
+				if err != nil || len(got.Subscribe) != 1 {
 					t.Fatalf("err %v, options %+v", err, got)
 				}
 				return

@@ -1,37 +1,13 @@
 package events
 
 import (
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
-	"github.com/kwh-cli/kwh/internal/cmdutil"
-	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/cmdutil/cmdutiltest"
 )
-
-var errRan = errors.New("ran")
-
-// parseArgs runs argv up to runF and returns what it got (nil when
-// validation stopped it first) and the error.
-func parseArgs[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, argv string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	var got *O
-	cmd := newCmd(&cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}, func(o *O) error { got = o; return errRan })
-	cmd.SetArgs(strings.Fields(argv))
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	err := cmd.Execute()
-	if errors.Is(err, errRan) {
-		err = nil
-	}
-	return got, err
-}
 
 func TestListArgs(t *testing.T) {
 	type fields struct {
@@ -56,7 +32,7 @@ func TestListArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			o, err := parseArgs(t, NewCmdList, tt.argv)
+			o, err := cmdutiltest.Parse(t, NewCmdList, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil {
 					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, o != nil, tt.wantErr)
@@ -96,7 +72,7 @@ func TestTailArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			o, err := parseArgs(t, NewCmdTail, tt.argv)
+			o, err := cmdutiltest.Parse(t, NewCmdTail, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil {
 					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, o != nil, tt.wantErr)

@@ -1,37 +1,14 @@
 package inbox
 
 import (
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/cmdutil/cmdutiltest"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 )
-
-var errRan = errors.New("ran")
-
-// parse runs one verb's argv through its flags and validation up to runF
-// and returns what runF got (nil when it was not reached) and the error.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, argv string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}
-	var got *O
-	cmd := newCmd(f, func(o *O) error { got = o; return errRan })
-	cmd.SetArgs(strings.Fields(argv))
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	err := cmd.Execute()
-	if errors.Is(err, errRan) {
-		err = nil
-	}
-	return got, err
-}
 
 func TestListArgs(t *testing.T) {
 	tests := []struct {
@@ -47,7 +24,7 @@ func TestListArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			got, err := parse(t, NewCmdList, tt.argv)
+			got, err := cmdutiltest.Parse(t, NewCmdList, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
 					t.Fatalf("err %v, ran %v: want an error about %q before running", err, got != nil, tt.wantErr)
@@ -79,7 +56,7 @@ func TestShowArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			got, err := parse(t, NewCmdShow, tt.argv)
+			got, err := cmdutiltest.Parse(t, NewCmdShow, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
 					t.Fatalf("err %v: want an error about %q before running", err, tt.wantErr)
@@ -107,7 +84,7 @@ func TestReplayArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			got, err := parse(t, NewCmdReplay, tt.argv)
+			got, err := cmdutiltest.Parse(t, NewCmdReplay, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
 					t.Fatalf("err %v, ran %v: want an error about %q before running", err, got != nil, tt.wantErr)
@@ -139,7 +116,7 @@ func TestDropArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			got, err := parse(t, NewCmdDrop, tt.argv)
+			got, err := cmdutiltest.Parse(t, NewCmdDrop, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
 					t.Fatalf("err %v: want an error about %q before running", err, tt.wantErr)

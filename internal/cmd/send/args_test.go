@@ -1,14 +1,11 @@
 package send
 
 import (
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/kwh-cli/kwh/internal/cmdutil"
-	"github.com/kwh-cli/kwh/internal/iostreams"
+	"github.com/kwh-cli/kwh/internal/cmdutil/cmdutiltest"
 )
 
 // TestSendArgs: argv → Options through runF; bad flags refused before it.
@@ -29,21 +26,14 @@ func TestSendArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *Options
-			ran := errors.New("ran")
-			cmd := NewCmdSend(&cmdutil.Factory{IOStreams: ios}, func(o *Options) error { got = o; return ran })
-			cmd.SetArgs(strings.Fields(tt.argv))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
+			got, err := cmdutiltest.Parse(t, NewCmdSend, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
 					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, got != nil, tt.wantErr)
 				}
 				return
 			}
-			if !errors.Is(err, ran) {
+			if err != nil {
 				t.Fatal(err)
 			}
 			o := Options{Topic: got.Topic, To: got.To, EntityID: got.EntityID, Data: got.Data, Count: got.Count, Duplicate: got.Duplicate, NoSign: got.NoSign}

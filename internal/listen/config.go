@@ -54,6 +54,11 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight forwards may finish at shutdown.
 	ShutdownGrace time.Duration
 
+	// Observers see every event as it happens, before the Events channel
+	// (metrics, the inspector's live list). They run on the request or
+	// forward that caused the event: they must be quick and never block.
+	Observers []func(Event)
+
 	Store     store.ListenStore // nil: the bbolt store in StoreDir
 	StoreName string            // shown in the ready event (default StoreDir)
 	Transport http.RoundTripper

@@ -3,12 +3,14 @@ package listen
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -186,3 +188,27 @@ func redirect(from, to string) http.RoundTripper {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestObserversSeeEveryEvent(t *testing.T) {
+	var mu sync.Mutex
+	var seen []Kind
+	cfg := Config{StoreDir: t.TempDir(), Observers: []func(Event){func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, e.Kind)
+	}}}
+	l, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Stop()
+	var got []Kind
+	for e := range l.Events() {
+		got = append(got, e.Kind)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(seen) != fmt.Sprint(got) || len(got) == 0 {
+		t.Fatalf("observer saw %v, Events %v", seen, got)
+	}
+}

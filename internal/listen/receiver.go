@@ -43,6 +43,9 @@ func (r *Receiver) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = r.cfg.Now()
 	}
+	for _, observe := range r.cfg.Observers {
+		observe(e)
+	}
 	r.events.push(e)
 }
 

@@ -22,12 +22,16 @@ var applyAfter = 100 * time.Millisecond // a variable for tests
 var appliedKey = []byte("applied")
 
 // logged is an entry with its place in the log. An entry the log holds
-// but that does not decode has e nil, its raw bytes and why (bad).
+// but that does not decode has e nil, its raw bytes and why (bad). A live
+// entry was built by this process from typed values, so its inbox record
+// need not be parsed again to know the inbox can read it back; an entry
+// replayed from the log file is checked.
 type logged struct {
-	lsn uint64
-	e   *entry
-	raw []byte
-	bad error
+	lsn  uint64
+	e    *entry
+	raw  []byte
+	bad  error
+	live bool
 }
 
 type applier struct {
@@ -155,10 +159,10 @@ func bucketsOf(tx *bolt.Tx) buckets {
 	return buckets{tx.Bucket(seenBucket), tx.Bucket(inboxBucket), tx.Bucket(bodyBucket), tx.Bucket(fwdBucket), tx.Bucket(spoolBucket)}
 }
 
-func (b buckets) apply(e *entry) error {
+func (b buckets) apply(e *entry, live bool) error {
 	switch e.kind {
 	case entryAccept:
-		return b.accept(e)
+		return b.accept(e, live)
 	case entryForward:
 		return b.forward(e)
 	case entrySeen:
@@ -171,11 +175,13 @@ func (b buckets) apply(e *entry) error {
 	return errBadEntry
 }
 
-func (b buckets) accept(e *entry) error {
+func (b buckets) accept(e *entry, live bool) error {
 	// What the inbox cannot read back is set aside rather than stored.
-	var rec stored
-	if err := json.Unmarshal(e.meta, &rec); err != nil {
-		return fmt.Errorf("the inbox record is not readable: %w", err)
+	if !live {
+		var rec stored
+		if err := json.Unmarshal(e.meta, &rec); err != nil {
+			return fmt.Errorf("the inbox record is not readable: %w", err)
+		}
 	}
 	key := itob(e.id)
 	if err := b.inbox.Put(key, e.meta); err != nil {
@@ -240,9 +246,14 @@ func (b buckets) duplicate(e *entry) error {
 // leaves the spool.
 func (b buckets) forward(e *entry) error {
 	key := spoolKey(e.id, e.target)
-	var st, prev store.ForwardState
-	if err := json.Unmarshal(e.state, &st); err != nil {
+	var st store.ForwardState
+	if e.fwd != nil {
+		st = *e.fwd
+	} else if err := json.Unmarshal(e.state, &st); err != nil {
 		return err
+	}
+	var prev struct {
+		Attempts int `json:"attempts"`
 	}
 	if raw := b.fwd.Get(key); raw != nil {
 		_ = json.Unmarshal(raw, &prev)

@@ -62,7 +62,7 @@ func (b buckets) applyLogged(it logged) error {
 	if it.e == nil {
 		return it.bad
 	}
-	return b.apply(it.e)
+	return b.apply(it.e, it.live)
 }
 
 // setAside keeps an entry that cannot be applied, and shows an accepted

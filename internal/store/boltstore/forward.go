@@ -20,7 +20,7 @@ func (s *Store) forward(p store.Pending, st store.ForwardState) error {
 		return err
 	}
 	s.markUnapplied(p.DeliveryID, 1)
-	if err := s.write(&entry{kind: entryForward, id: p.DeliveryID, target: p.Target, state: raw}); err != nil {
+	if err := s.write(&entry{kind: entryForward, id: p.DeliveryID, target: p.Target, state: raw, fwd: &st}); err != nil {
 		s.markUnapplied(p.DeliveryID, -1)
 		return err
 	}

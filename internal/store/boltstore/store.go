@@ -178,7 +178,7 @@ func (s *Store) committer() {
 		for i, o := range batch {
 			lsn++
 			buf = appendFrame(buf, lsn, o.raw)
-			items[i] = logged{lsn: lsn, e: o.e}
+			items[i] = logged{lsn: lsn, e: o.e, live: true}
 		}
 		err := s.log.write(buf)
 		if err == nil {

@@ -3,6 +3,8 @@ package boltstore
 import (
 	"encoding/binary"
 	"errors"
+
+	"github.com/kwh-cli/kwh/internal/store"
 )
 
 type entryKind byte
@@ -30,6 +32,9 @@ type entry struct {
 	body    []byte   // accept
 	target  string   // forward
 	state   []byte   // forward: store.ForwardState JSON (attempts counted on apply)
+	// fwd is state decoded, on a live forward entry only: applying it
+	// then needs no parse (it is not logged; the log holds state).
+	fwd *store.ForwardState
 }
 
 func (e *entry) encode(buf []byte) []byte {

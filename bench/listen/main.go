@@ -6,7 +6,11 @@
 //  3. kwh listen at a steady 1,000 requests/s: ack latency and forward lag
 //     (send to arrival at the sink);
 //
-// then the peak memory (VmHWM) of the kwh process. Run it with
+// then the peak memory (VmHWM) of the kwh process; then what users see
+// (sustained.go): for nginx proxy_pass and each kwh listen --order, the
+// highest open-loop offered rate at which ≥ 95% of events reach a
+// signature-checking app while the load lasts with forward lag p99 ≤ 1 s,
+// whether forwarding holds up past it, and kwh's CPU per event. Run it with
 // bench/listen.sh, or: go run ./bench/listen -kwh path/to/kwh
 package main
 
@@ -33,12 +37,28 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of each saturation phase")
 	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of the 1,000 req/s phase")
 	ingestOnly := flag.Bool("ingest-only", false, "diagnostic: run kwh listen without --forward")
+	sus := flag.Bool("sustained", true, "also measure the sustained end-to-end rate (nginx proxy_pass and each --order)")
+	rates := flag.String("rates", "1000,2000,3000,4000,5000,6000,7000,8000", "offered rates of the sustained steps (per second)")
+	step := flag.Duration("step-duration", 5*time.Second, "length of each sustained step")
+	orders := flag.String("orders", "topic,entity,none", "kwh listen --order modes to measure")
+	cpuRate := flag.Int("cpu-rate", 2000, "steady rate at which CPU per event (ingest, forward) is measured; 0 skips")
+	noNginx := flag.Bool("no-nginx", false, "skip the nginx proxy_pass reference")
+	only := flag.Bool("sustained-only", false, "skip the acknowledgement phases")
 	flag.Parse()
 	if *bare != "" {
 		serveBare(*bare)
 		return
 	}
-	if err := run(*kwhBin, *duration, *rateDur, *ingestOnly); err != nil {
+	rs, err := parseRates(*rates)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	sopts := sustainedOptions{rates: rs, step: *step, orders: strings.Split(*orders, ","), cpuRate: *cpuRate, nginx: !*noNginx}
+	if !*sus {
+		sopts.rates = nil
+	}
+	if err := run(*kwhBin, *duration, *rateDur, *ingestOnly, !*only, sopts); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -56,7 +76,7 @@ func serveBare(addr string) {
 	}))
 }
 
-func run(kwhBin string, duration, rateDur time.Duration, ingestOnly bool) error {
+func run(kwhBin string, duration, rateDur time.Duration, ingestOnly, acks bool, sopts sustainedOptions) error {
 	dir, err := os.MkdirTemp("", "kwh-bench-")
 	if err != nil {
 		return err
@@ -67,6 +87,9 @@ func run(kwhBin string, duration, rateDur time.Duration, ingestOnly bool) error 
 		if out, err := exec.Command("go", "build", "-o", kwhBin, "./cmd/kwh").CombinedOutput(); err != nil {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
+	}
+	if !acks {
+		return runSustained(kwhBin, dir, sopts)
 	}
 	sink := newSink()
 	sinkSrv := &http.Server{Handler: sink}
@@ -133,7 +156,10 @@ func run(kwhBin string, duration, rateDur time.Duration, ingestOnly bool) error 
 	}
 	fmt.Printf("CPU per request at concurrency 32: bare handler %s (load generator %s); kwh listen %s (load generator and sink %s)\n", us(bareCPU), us(bareSelf), us(kwhCPU), us(kwhSelf))
 	fmt.Printf("kwh listen peak memory (VmHWM): %s at saturation, %s at 1,000 req/s\n", peakSat, peak)
-	return nil
+	if len(sopts.rates) == 0 {
+		return nil
+	}
+	return runSustained(kwhBin, dir, sopts)
 }
 
 // withKwh runs a kwh listen forwarding to target (none when "") while fn

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sustainedOptions are the flags of the sustained part of the benchmark.
+type sustainedOptions struct {
+	rates   []int
+	step    time.Duration
+	orders  []string
+	cpuRate int
+	nginx   bool
+}
+
+func parseRates(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-rates: %q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// runSustained measures what users see: for nginx proxy_pass and each
+// --order, the highest offered rate kwh keeps up with end to end; then the
+// CPU per event of ingest and forward at one steady rate.
+func runSustained(kwhBin, dir string, opts sustainedOptions) error {
+	a, err := startApp()
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	var systems []system
+	if opts.nginx {
+		if bin := findNginx(); bin != "" {
+			systems = append(systems, nginxSystem(bin, dir))
+		} else {
+			fmt.Println("\nnginx not found: the reference is skipped (bench/listen.sh installs it: apt-get install -y nginx)")
+		}
+	}
+	if kwhSupports(kwhBin, "order") {
+		for _, o := range opts.orders {
+			systems = append(systems, kwhSystem("kwh listen --order "+o, kwhBin, dir, true, "--order", o))
+		}
+	} else {
+		systems = append(systems, kwhSystem("kwh listen (lanes per topic)", kwhBin, dir, true))
+	}
+	res, err := sustained(a, systems, opts.rates, opts.step)
+	if err != nil {
+		return err
+	}
+	summarizeSustained(systems, res)
+	return cpuPerEvent(a, kwhBin, dir, opts)
+}
+
+func findNginx() string {
+	for _, p := range []string{"nginx", "/usr/sbin/nginx"} {
+		if bin, err := exec.LookPath(p); err == nil {
+			return bin
+		}
+	}
+	return ""
+}
+
+// summarizeSustained prints each system's sustained rate (the highest
+// offered rate it kept up with) and whether forwarding collapsed past it.
+func summarizeSustained(systems []system, res map[string][]stepResult) {
+	fmt.Println()
+	best := map[string]stepResult{}
+	for _, sys := range systems {
+		steps := res[sys.name]
+		var top stepResult
+		for _, s := range steps {
+			if s.sustains() && s.rate > top.rate {
+				top = s
+			}
+		}
+		best[sys.name] = top
+		if top.rate == 0 {
+			fmt.Printf("%-30s sustained: none of the offered rates\n", sys.name)
+			continue
+		}
+		line := fmt.Sprintf("%-30s sustained %5.0f/s end to end", sys.name, top.reachedPerSec)
+		for _, s := range steps {
+			if s.rate > top.rate {
+				line += fmt.Sprintf("; at %d/s offered it forwarded %.0f/s during the load (%.0f%% of the sustained rate)", s.rate, s.reachedPerSec, 100*s.reachedPerSec/top.reachedPerSec)
+			}
+		}
+		fmt.Println(line)
+	}
+	ng := best["nginx proxy_pass"]
+	if e := best["kwh listen --order entity"]; ng.rate > 0 && e.rate > 0 {
+		fmt.Printf("--order entity / nginx proxy_pass: %.2f (target ≥ 0.75)\n", e.reachedPerSec/ng.reachedPerSec)
+	}
+	if steps := res["kwh listen --order topic"]; len(steps) > 0 {
+		var fastest stepResult
+		for _, s := range steps {
+			if s.reachedPerSec > fastest.reachedPerSec {
+				fastest = s
+			}
+		}
+		if fastest.rtt > 0 {
+			allow := float64(len(sixTopics)) / fastest.rtt.Seconds()
+			fmt.Printf("--order topic: %.0f/s forwarded at best; six lanes at the measured round trip (%s) allow %.0f/s: %.0f%% (target ≥ 80%%)\n",
+				fastest.reachedPerSec, ms(fastest.rtt), allow, 100*fastest.reachedPerSec/allow)
+		}
+	}
+}
+
+// cpuPerEvent splits kwh's CPU per event into ingest (no --forward) and
+// forward (the rest, with --forward, until every event reached the app),
+// at one steady rate.
+func cpuPerEvent(a *app, kwhBin, dir string, opts sustainedOptions) error {
+	if opts.cpuRate <= 0 {
+		return nil
+	}
+	d := 2 * opts.step
+	ingest, err := runStep(kwhSystem("kwh-ingest-only", kwhBin, dir, false), a, opts.cpuRate, d, 0)
+	if err != nil {
+		return err
+	}
+	a.reset()
+	both, err := runStep(kwhSystem("kwh-cpu", kwhBin, dir, true), a, opts.cpuRate, d, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nkwh CPU per event at %d/s for %s (/proc utime+stime): ingest %s, forward %s (total %s; every event reached the app: %v)\n",
+		opts.cpuRate, d, us(ingest.cpuPerEvent), us(both.cpuPerEvent-ingest.cpuPerEvent), us(both.cpuPerEvent), both.allArrived)
+	return nil
+}

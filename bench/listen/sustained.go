@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// system is what the sustained runs measure: something in front of the app
+// that takes Kibo's pushes (nginx proxy_pass, or kwh listen in one mode).
+type system struct {
+	name string
+	// start brings up a fresh instance forwarding to appURL; it returns
+	// where to push, the pids whose CPU counts, and how to stop it.
+	start func(appURL string) (*instance, error)
+}
+
+type instance struct {
+	url  string
+	pids func() []int
+	stop func()
+	// fwd reports kwh's forward round trips (latencyMs of forwarded events).
+	fwd *latencies
+}
+
+// stepResult is one offered rate on one system.
+type stepResult struct {
+	rate int
+	outcome
+	cpuPerEvent time.Duration // the system's CPU from the start of the load until drained, per acked event
+	rtt         time.Duration // kwh: median forward round trip
+	maxInFlight int64         // most requests the app had open at once
+}
+
+// sustained runs each system at rising offered rates, a fresh instance per
+// step, until two steps in a row fall short; it prints a row per step.
+func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (map[string][]stepResult, error) {
+	fmt.Printf("\nsustained end to end: open-loop signed pushes (six topics), an app that checks every signature, %s per step\n", stepDur)
+	fmt.Printf("%-30s %9s %8s %14s %8s %10s %9s %10s %8s\n", "", "offered/s", "acked/s", "reached app/s", "reached", "lag p99", "CPU/event", "fwd RTT", "app conc")
+	out := map[string][]stepResult{}
+	for _, sys := range systems {
+		short := 0
+		for _, rate := range rates {
+			a.reset()
+			res, err := runStep(sys, a, rate, stepDur, 15*time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("%s at %d/s: %w", sys.name, rate, err)
+			}
+			out[sys.name] = append(out[sys.name], res)
+			mark := ""
+			if !res.sustains() {
+				mark = "  (short)"
+			}
+			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %10s %8d%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
+				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt), res.maxInFlight, mark)
+			if res.sustains() {
+				short = 0
+			} else if short++; short == 2 {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func runStep(sys system, a *app, rate int, d time.Duration, wait time.Duration) (stepResult, error) {
+	inst, err := sys.start(a.url)
+	if err != nil {
+		return stepResult{}, err
+	}
+	cpu0 := cpuOf(inst.pids())
+	run := openLoad(inst.url, rate, d)
+	o := run.judge(a, wait)
+	res := stepResult{rate: rate, outcome: o, maxInFlight: a.maxIn.Load()}
+	if o.acked > 0 {
+		res.cpuPerEvent = (cpuOf(inst.pids()) - cpu0) / time.Duration(o.acked)
+	}
+	inst.stop()
+	if inst.fwd != nil {
+		res.rtt = inst.fwd.median()
+	}
+	return res, nil
+}
+
+func cpuOf(pids []int) time.Duration {
+	var t time.Duration
+	for _, p := range pids {
+		t += cpuTime(p)
+	}
+	return t
+}
+
+func lagText(d time.Duration) string {
+	if d >= endless {
+		return "lost"
+	}
+	return ms(d)
+}
+
+func rttText(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return ms(d)
+}
+
+// kwhSystem runs kwh listen with extra flags (e.g. --order entity), a new
+// store per step so no step inherits another's backlog.
+func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
+	n := 0
+	return system{name: name, start: func(appURL string) (*instance, error) {
+		n++
+		store := filepath.Join(dir, fmt.Sprintf("%s-%d", strings.ReplaceAll(name, " ", "-"), n))
+		args := append([]string{"listen", "--port", "0", "-o", "ndjson", "--store", store}, extra...)
+		if forward {
+			args = append(args, "--forward", appURL)
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "KIBO_SHARED_SECRET="+secret, "HOME="+store, "XDG_STATE_HOME="+store, "XDG_CONFIG_HOME="+store)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		lines := bufio.NewScanner(out)
+		lines.Buffer(make([]byte, 64<<10), 1<<20)
+		url := ""
+		for url == "" && lines.Scan() {
+			if line := lines.Text(); strings.Contains(line, `"type":"ready"`) {
+				url = urlFrom(line, `"type":"ready"`)
+			}
+		}
+		if url == "" {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			return nil, fmt.Errorf("kwh listen %s never became ready", strings.Join(extra, " "))
+		}
+		fwd := &latencies{ch: make(chan []float64, 1)}
+		go fwd.collect(lines)
+		pid := cmd.Process.Pid
+		return &instance{url: url, fwd: fwd, pids: func() []int { return []int{pid} }, stop: func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			_ = cmd.Wait()
+		}}, nil
+	}}
+}
+
+// latencies collects forwarded events' latencyMs from kwh's NDJSON.
+type latencies struct {
+	ch   chan []float64
+	vals []float64
+}
+
+var latencyField = []byte(`"latencyMs":`)
+
+func (l *latencies) collect(lines *bufio.Scanner) {
+	var vals []float64
+	for lines.Scan() {
+		line := lines.Bytes()
+		if !bytes.Contains(line, []byte(`"type":"forwarded"`)) {
+			continue
+		}
+		if i := bytes.Index(line, latencyField); i >= 0 {
+			rest := line[i+len(latencyField):]
+			end := bytes.IndexAny(rest, ",}")
+			if v, err := strconv.ParseFloat(string(rest[:max(end, 0)]), 64); err == nil {
+				vals = append(vals, v)
+			}
+		}
+	}
+	l.ch <- vals
+}
+
+// median waits for the stream to end (the instance stopped) and returns the
+// median forward round trip.
+func (l *latencies) median() time.Duration {
+	select {
+	case l.vals = <-l.ch:
+	case <-time.After(5 * time.Second):
+	}
+	if len(l.vals) == 0 {
+		return 0
+	}
+	sort.Float64s(l.vals)
+	return time.Duration(l.vals[len(l.vals)/2] * float64(time.Millisecond))
+}
+
+// kwhSupports reports whether the kwh binary has a listen flag (bench runs
+// against older builds too, for before/after figures).
+func kwhSupports(bin, flag string) bool {
+	out, _ := exec.Command(bin, "listen", "--help").CombinedOutput()
+	return bytes.Contains(out, []byte("--"+flag+" "))
+}

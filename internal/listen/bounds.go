@@ -63,11 +63,15 @@ func (p *paceReader) Read(b []byte) (int, error) {
 	}
 	n, err := p.body.Read(b)
 	p.n += int64(n)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
+	if err != nil && err != io.EOF && isTimeout(err) {
 		return n, errSlowBody
 	}
 	return n, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // readBody reads at most max bytes of a request body under the pace rules.
@@ -75,11 +79,34 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 	rc := http.NewResponseController(w)
 	p := &paceReader{body: http.MaxBytesReader(w, req.Body, r.cfg.MaxBody), rc: rc, start: time.Now(),
 		rate: r.cfg.MinBodyRate, grace: r.cfg.BodyGrace, total: r.cfg.RequestTimeout}
-	body, err := io.ReadAll(p)
+	body, err := readAll(p, req.ContentLength, r.cfg.MaxBody)
 	// The handler may take its time now (--sync waits for the app): lift the
 	// read deadline so only the write side bounds it.
 	_ = rc.SetReadDeadline(time.Time{})
 	return body, err
+}
+
+// readAll is io.ReadAll with the buffer sized from Content-Length (bounded
+// by max, which the reader enforces), so a push costs one allocation, not
+// a doubling series.
+func readAll(r io.Reader, length, max int64) ([]byte, error) {
+	if length < 0 || length > max {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, length+1) // +1: EOF is seen without growing
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // longer than announced: grow
+		}
+	}
 }
 
 // connCap is the default connection cap: below the descriptor limit by

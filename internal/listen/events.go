@@ -38,6 +38,10 @@ const (
 	// get 503 until KindStoreRecovered.
 	KindStoreFailing   Kind = "storeFailing"
 	KindStoreRecovered Kind = "storeRecovered"
+	// KindDurability says, at start, what a crash of a shared store's
+	// server (Redis) could lose (Reason), read from its settings; Lossless
+	// when nothing acknowledged.
+	KindDurability Kind = "durability"
 )
 
 // Event is one thing the receiver did, in the shape -o ndjson prints.
@@ -61,6 +65,7 @@ type Event struct {
 	Reason    string `json:"reason,omitempty"`
 	Pending   int    `json:"pending,omitempty"`
 	Dropped   int    `json:"dropped,omitempty"`
+	Lossless  bool   `json:"lossless,omitempty"`
 	// Set on ready.
 	URL     string   `json:"url,omitempty"`
 	Targets []string `json:"targets,omitempty"`

@@ -33,6 +33,7 @@ type Listener struct {
 	srvErr  chan error
 	stopAdm func()
 	stopMnt func()
+	stopWch func() // the store health probe
 	stopped bool
 }
 
@@ -63,6 +64,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 		return nil, err
 	}
 	l.stopMnt = maintain(l.st, l.r.cfg.Retention, l.r.cfg.Now)
+	l.stopWch = l.r.health.watch(l.st)
 	var ln net.Listener
 	if cfg.Addr != "" {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -99,7 +101,17 @@ func Start(cfg Config) (_ *Listener, err error) {
 		l.r.fwd.push(j)
 	}
 	l.reportSetAside()
+	l.reportDurability()
 	return l, nil
+}
+
+// reportDurability says once, at start, what a crash of a shared store's
+// server could lose, as its settings tell.
+func (l *Listener) reportDurability() {
+	if dr, ok := l.st.(store.DurabilityReader); ok {
+		d := dr.Durability()
+		l.r.emit(Event{Kind: KindDurability, Reason: d.Statement, Lossless: d.Lossless})
+	}
 }
 
 // reportSetAside says once, at start, that the store holds entries it could
@@ -170,6 +182,9 @@ func (l *Listener) release() {
 	}
 	if l.stopMnt != nil {
 		l.stopMnt()
+	}
+	if l.stopWch != nil {
+		l.stopWch()
 	}
 	if l.ownStore {
 		_ = l.st.Close()

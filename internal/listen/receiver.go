@@ -78,7 +78,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
-		if err := r.health.problem(); err != nil {
+		if err := r.health.check(r.cfg.Store); err != nil {
 			http.Error(w, "not ready: the store cannot write: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -151,6 +151,14 @@ func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
 // once it is on disk, reports it, and hands a new one to the forwarder.
 func (r *Receiver) persist(d *store.Delivery, ack func()) (bool, error) {
 	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
+	if errors.Is(err, store.ErrUnconfirmed) {
+		// Stored but not confirmed (--redis-wait): not acknowledged, yet
+		// kept and spooled, so it is reported and forwarded like any other.
+		r.announce(d, dup)
+		if !dup && !d.Skipped {
+			r.fwd.enqueue(d)
+		}
+	}
 	if r.health.note(err) != nil {
 		return false, err
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/kwh-cli/kwh/internal/store"
 )
 
 // While the store cannot write (a full disk), nothing can be acknowledged:
@@ -60,6 +62,56 @@ func (h *storeHealth) note(err error) error {
 		h.ok()
 	}
 	return err
+}
+
+// check is /readyz's question: a store that can probe itself (Redis) is
+// asked now, so readiness follows it even when no push arrives; another
+// says what its last write said.
+func (h *storeHealth) check(st store.ListenStore) error {
+	if p, ok := st.(store.Prober); ok {
+		return h.note(p.Probe())
+	}
+	return h.problem()
+}
+
+// Probe intervals: how soon a failing store (Redis down) is found writing
+// again, and how often a healthy one is checked when nothing else writes.
+const (
+	probeFailing = time.Second
+	probeHealthy = 5 * time.Second
+)
+
+// watch probes a store that can probe itself until the returned func is
+// called: failures and recoveries are reported without waiting for a push
+// (a load balancer that took a replica out of rotation sends none).
+func (h *storeHealth) watch(st store.ListenStore) (stop func()) {
+	p, ok := st.(store.Prober)
+	if !ok {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		h.probeUntil(p, quit)
+	}()
+	return func() { close(quit); <-done }
+}
+
+func (h *storeHealth) probeUntil(p store.Prober, stop <-chan struct{}) {
+	for {
+		every := probeHealthy
+		if h.problem() != nil {
+			every = probeFailing
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case <-t.C:
+			_ = h.note(p.Probe())
+		}
+	}
 }
 
 // unavailable answers 503 with Retry-After: nothing was acknowledged.

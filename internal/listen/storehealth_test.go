@@ -2,6 +2,7 @@ package listen_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -179,5 +180,50 @@ func TestSetAsideEntriesAreReportedAtStart(t *testing.T) {
 	<-l.Events() // ready
 	if e := <-l.Events(); e.Kind != listen.KindSetAside || e.Pending != 1 || !strings.Contains(e.Reason, "key too large") || !strings.Contains(e.Reason, "kwh inbox") {
 		t.Fatalf("after ready: %+v", e)
+	}
+}
+
+// probingStore can check itself (as Redis does) and fails while told to.
+type probingStore struct {
+	store.ListenStore
+	down atomic.Bool
+}
+
+func (p *probingStore) Probe() error {
+	if p.down.Load() {
+		return errors.New("redis store: write: connection refused")
+	}
+	return nil
+}
+
+// A store that can probe itself is asked by /readyz, so readiness follows
+// it with no push arriving; while it fails it is probed until it recovers,
+// which is reported without a push either.
+func TestReadyzProbesTheStore(t *testing.T) {
+	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), "listen.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	st := &probingStore{ListenStore: bolt}
+	l, err := listen.Start(listen.Config{Addr: "127.0.0.1:0", Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Stop()
+	url := (<-l.Events()).URL
+	st.down.Store(true)
+	if code, body := get(t, url+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "connection refused") {
+		t.Fatalf("/readyz with the store down: %d %q", code, body)
+	}
+	if e := <-l.Events(); e.Kind != listen.KindStoreFailing {
+		t.Fatalf("after readyz failed: %+v", e)
+	}
+	st.down.Store(false)
+	if e := <-l.Events(); e.Kind != listen.KindStoreRecovered {
+		t.Fatalf("once the store is back: %+v", e)
+	}
+	if code, _ := get(t, url+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz once the store is back: %d", code)
 	}
 }

@@ -61,6 +61,13 @@ func TestListenArgs(t *testing.T) {
 			c.StoreDir, c.StoreName = "", "redis://kwh:xxxxx@localhost:6379/0"
 			return c
 		}(), ""},
+		{"--store redis://localhost:6379/0 --redis-wait 1", func() listen.Config {
+			c := base(listen.Config{})
+			c.StoreDir, c.StoreName = "", "redis://localhost:6379/0"
+			return c
+		}(), ""},
+		{"--redis-wait 1", listen.Config{}, "--redis-wait needs --store redis://"},
+		{"--store redis://localhost:6379/0 --redis-wait -1", listen.Config{}, "--redis-wait -1"},
 		{"--store ftp://localhost:6379", listen.Config{}, "want a directory, or redis://"},
 		{"--port 70000", listen.Config{}, "70000"},
 		{"extra", listen.Config{}, "extra"},

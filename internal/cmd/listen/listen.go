@@ -46,7 +46,9 @@ type Options struct {
 	SkipVerify bool
 	Store      string
 	// StoreURL is --store when it names a Redis (redis://, rediss://).
-	StoreURL       string
+	StoreURL string
+	// RedisWait is --redis-wait: replicas that must have each event before the 200.
+	RedisWait      int
 	DedupeTTL      time.Duration
 	Sync           bool
 	ForwardTimeout time.Duration
@@ -109,6 +111,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
 	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh), or redis://[user:pass@]host:port/db shared by several kwh listen")
+	fl.IntVar(&opts.RedisWait, "redis-wait", 0, "with a redis:// --store, answer 200 only once this many Redis replicas have the event (WAIT; 503 when fewer do within 2s)")
 	cmdutil.DurationVar(fl, &opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
 	fl.BoolVar(&opts.Sync, "sync", false, "forward inline and answer with the app's status")
 	cmdutil.DurationVar(fl, &opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long to wait for the app")
@@ -160,6 +163,12 @@ func (opts *Options) config() (listen.Config, error) {
 	} else {
 		name = tildePath(dir)
 	}
+	if opts.RedisWait < 0 {
+		return listen.Config{}, cmdutil.FlagErrorf("--redis-wait %d: want the number of Redis replicas to wait for (0: none)", opts.RedisWait)
+	}
+	if opts.RedisWait > 0 && opts.StoreURL == "" {
+		return listen.Config{}, cmdutil.FlagErrorf("--redis-wait needs --store redis://…: it waits for Redis replicas")
+	}
 	return listen.Config{
 		Addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), StoreDir: dir, StoreName: name, Retention: opts.Keep,
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
@@ -179,7 +188,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render("! no shared secret: signatures are not checked (set KIBO_SHARED_SECRET or run `kwh auth login`)"))
 	}
 	if opts.StoreURL != "" {
-		st, err := redisstore.Open(opts.StoreURL, redisstore.Options{})
+		st, err := redisstore.Open(opts.StoreURL, redisstore.Options{Wait: opts.RedisWait})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package listen_test
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/kwh-cli/kwh/internal/apptest"
@@ -39,4 +41,75 @@ func TestTwoReplicasOneRedis(t *testing.T) {
 	if res.Code != 0 || res.Stdout != fmt.Sprintf("%d\n", events) {
 		t.Fatalf("inbox list on the Redis store: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
 	}
+}
+
+// Redis stopped while events arrive: pushes get 503 (never 200) and
+// /readyz says not ready; once Redis is back (its append-only file holds
+// what was acknowledged) kwh recovers by itself, and every acknowledged
+// event reaches the app, in order.
+func TestRedisStoppedAnswers503AndRecovers(t *testing.T) {
+	srv := redistest.Start(t)
+	h := apptest.New(t, apptest.Seed(t))
+	a := newApp(t)
+	a.down.Store(true) // forwards stay spooled in Redis across the outage
+	r := start(t, h, srv.URL(), "--forward", a.URL)
+	defer r.Stop()
+	if d := r.waitFor(listen.KindDurability, 1)[0]; !d.Lossless || !strings.Contains(d.Reason, "appendfsync always") {
+		t.Errorf("durability at start: %+v", d)
+	}
+	id := func(i int) string { return fmt.Sprintf("5f1c2e00-0000-0000-0000-%012d", i) }
+	send := func(i int) int {
+		body, hdr := signedPush(t, id(i), "order.opened", fmt.Sprint(i))
+		return post(t, r.url, body, hdr)
+	}
+	const before = 5
+	for i := range before {
+		if code := send(i); code != 200 {
+			t.Fatalf("event %d before the outage: %d", i, code)
+		}
+	}
+	if code := getStatus(t, r.url+"/readyz"); code != 200 {
+		t.Fatalf("readyz before the outage: %d", code)
+	}
+
+	srv.Kill()
+	for range 3 {
+		if code := send(before); code != http.StatusServiceUnavailable {
+			t.Fatalf("a push while Redis is down: %d, want 503", code)
+		}
+	}
+	if code := getStatus(t, r.url+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz while Redis is down: %d, want 503", code)
+	}
+	r.waitFor(listen.KindStoreFailing, 1)
+
+	srv.Restart()
+	r.waitFor(listen.KindStoreRecovered, 1)
+	if code := getStatus(t, r.url+"/readyz"); code != 200 {
+		t.Fatalf("readyz once Redis is back: %d", code)
+	}
+	if code := send(before); code != 200 {
+		t.Fatalf("Kibo's retry once Redis is back: %d", code)
+	}
+	a.down.Store(false)
+	r.waitFor(listen.KindForwarded, before+1)
+	got := a.received()
+	if len(got) != before+1 {
+		t.Fatalf("the app got %d events, want %d", len(got), before+1)
+	}
+	for i, g := range got {
+		if !strings.Contains(string(g.body), id(i)) {
+			t.Fatalf("event %d at the app is %s: out of order", i, g.body)
+		}
+	}
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

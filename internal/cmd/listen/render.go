@@ -136,6 +136,12 @@ func (l lines) styled(e listen.Event) error {
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindDropped, listen.KindSetAside, listen.KindStoreFailing, listen.KindStoreRecovered:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
+	case listen.KindDurability:
+		line := l.theme.Warning.Render("! " + e.Reason)
+		if e.Lossless {
+			line = l.theme.Muted.Render(e.Reason)
+		}
+		fmt.Fprintln(l.talk, line)
 	case listen.KindStopped:
 		msg := "Stopped."
 		if e.Pending > 0 {

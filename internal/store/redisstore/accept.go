@@ -1,7 +1,9 @@
 package redisstore
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -76,7 +78,15 @@ func (s *Store) Accept(a store.Accept) (bool, error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
 	keys := []string{s.key(keyID), s.key(keySeen), s.key(keyOrigin), s.key(keyInbox), s.key(keySpool)}
-	res, err := acceptScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	var on redis.Scripter = s.rdb
+	if s.wait > 0 {
+		// WAIT counts what replicas acknowledged of this connection's
+		// writes: the script and the WAIT must share one.
+		conn := s.rdb.Conn()
+		defer conn.Close()
+		on = conn
+	}
+	res, err := acceptScript.Run(ctx, on, keys, args...).Int64Slice()
 	if err != nil {
 		return false, wrap("accept", err)
 	}
@@ -84,7 +94,25 @@ func (s *Store) Accept(a store.Accept) (bool, error) {
 		return false, wrap("accept", errBadReply)
 	}
 	a.Delivery.ID, a.Delivery.Duplicate = uint64(res[1]), res[0] == 1
+	if s.wait > 0 {
+		return a.Delivery.Duplicate, s.confirm(ctx, on.(*redis.Conn))
+	}
 	return a.Delivery.Duplicate, nil
+}
+
+// confirm waits (WAIT) until s.wait replicas have every write conn made, or
+// the wait timeout. A duplicate's script writes too (its count on the first
+// copy), and Redis replicates one ordered stream: a confirmed duplicate
+// proves its first copy is on the replicas as well.
+func (s *Store) confirm(ctx context.Context, conn *redis.Conn) error {
+	n, err := conn.Wait(ctx, s.wait, s.waitTimeout).Result()
+	if err != nil {
+		return wrap("wait for replicas", err)
+	}
+	if int(n) < s.wait {
+		return fmt.Errorf("redis store: %w: %d of the %d replicas --redis-wait asks for had it within %s", store.ErrUnconfirmed, n, s.wait, s.waitTimeout)
+	}
+	return nil
 }
 
 // Seen implements store.ListenStore.

@@ -8,6 +8,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,15 +65,26 @@ const DefaultPrefix = "kwh"
 type Options struct {
 	// Prefix starts every key (followed by ":"); "" is DefaultPrefix.
 	Prefix string
+	// Wait (--redis-wait) is how many Redis replicas must have each
+	// accepted event before Accept returns without error; 0 does not wait.
+	Wait int
+	// WaitTimeout bounds that wait; 0 is DefaultWaitTimeout.
+	WaitTimeout time.Duration
 }
+
+// DefaultWaitTimeout bounds --redis-wait's WAIT: well inside Kibo's
+// timeout, so a missing replica shows as a 503 Kibo retries, not a hang.
+const DefaultWaitTimeout = 2 * time.Second
 
 // Store is the Redis store.ListenStore. Methods are safe for concurrent use,
 // in one process and across processes sharing the Redis.
 type Store struct {
 	store.ForwardRecorder // Fail, Complete, GiveUp: s.forward
 
-	rdb    *redis.Client
-	prefix string
+	rdb         *redis.Client
+	prefix      string
+	wait        int
+	waitTimeout time.Duration
 }
 
 // opTimeout bounds one store call, whatever go-redis's own timeouts: a slow
@@ -91,6 +103,7 @@ func Open(rawURL string, o Options) (*Store, error) {
 	// A retried script could run twice (the first answer lost): an event
 	// stored twice. Failing the call instead answers Kibo 503, and Kibo retries.
 	opt.MaxRetries = -1
+	boundCalls(opt)
 	prefix := o.Prefix
 	if prefix == "" {
 		prefix = DefaultPrefix
@@ -98,7 +111,10 @@ func Open(rawURL string, o Options) (*Store, error) {
 	if strings.ContainsAny(prefix, " \t\r\n") {
 		return nil, fmt.Errorf("redis key prefix %q: no spaces or line breaks", prefix)
 	}
-	s := &Store{rdb: redis.NewClient(opt), prefix: prefix}
+	if o.Wait < 0 {
+		return nil, fmt.Errorf("--redis-wait %d: want 0 or more replicas", o.Wait)
+	}
+	s := &Store{rdb: redis.NewClient(opt), prefix: prefix, wait: o.Wait, waitTimeout: cmp.Or(o.WaitTimeout, DefaultWaitTimeout)}
 	s.ForwardRecorder = s.forward
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -107,6 +123,22 @@ func Open(rawURL string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("redis store %s does not answer: %s", Redact(rawURL), redactErr(err, rawURL))
 	}
 	return s, nil
+}
+
+// boundCalls bounds every call's time, whatever the URL said: a Redis that
+// is down or unreachable fails a call within seconds (a 503 to the push,
+// which Kibo retries) instead of holding the request. Each call dials at
+// most once; once every connection of the pool has failed to dial, go-redis
+// fails calls at once and redials in the background (about once a second)
+// until Redis answers again: that is the reconnect back-off. kwh's own
+// callers retry with theirs (the forwarder, the store health probe).
+func boundCalls(opt *redis.Options) {
+	opt.DialTimeout = 2 * time.Second
+	opt.DialerRetries = 1
+	opt.ReadTimeout = 5 * time.Second
+	opt.WriteTimeout = 5 * time.Second
+	opt.PoolTimeout = 5 * time.Second
+	opt.ContextTimeoutEnabled = true
 }
 
 // Close implements store.ListenStore.
@@ -167,3 +199,22 @@ func wrap(what string, err error) error {
 	}
 	return fmt.Errorf("redis store: %s: %w", what, err)
 }
+
+// probeTTL keeps the probe key from outliving its use.
+const probeTTL = time.Minute
+
+// Probe implements store.Prober: one small write (SET with an expiry), so
+// a Redis that answers but refuses writes (read-only replica, out of
+// memory, a failing snapshot with stop-writes-on-bgsave-error) is caught
+// too. It is bounded more tightly than a store call: /readyz waits on it.
+func (s *Store) Probe() error {
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	err := s.rdb.Set(ctx, s.key("probe"), "1", probeTTL).Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("redis store: no answer within %s", probeTimeout)
+	}
+	return wrap("write", err)
+}
+
+const probeTimeout = 2 * time.Second

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,16 +19,38 @@ import (
 
 // Server is one redis-server a test started.
 type Server struct {
-	t    testing.TB
-	bin  string
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
+	t     testing.TB
+	bin   string
+	dir   string
+	port  int
+	extra []string // more redis-server arguments
+	ready []string // log lines that say it is ready (any one)
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when the process has exited
 }
 
-// Start starts a redis-server for t, or skips t when there is none.
-func Start(t testing.TB) *Server {
+// readyLine is what redis-server logs once it accepts connections.
+var readyLine = []string{"Ready to accept connections"}
+
+// syncedLines are what a replica logs once it has its primary's data: a
+// full sync, or a partial one after a restart.
+var syncedLines = []string{"sync: Finished with success", "Successful partial resynchronization"}
+
+// Start starts a redis-server for t, or skips t when there is none. Extra
+// arguments are passed on (e.g. "--rename-command", "CONFIG", "").
+func Start(t testing.TB, extra ...string) *Server {
+	t.Helper()
+	return start(t, readyLine, extra)
+}
+
+// StartReplica starts a redis-server replicating s and returns once its
+// first sync with s has finished (its log says so), so WAIT counts it.
+func (s *Server) StartReplica() *Server {
+	s.t.Helper()
+	return start(s.t, syncedLines, []string{"--replicaof", "127.0.0.1", strconv.Itoa(s.port)})
+}
+
+func start(t testing.TB, ready []string, extra []string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -36,7 +59,7 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skip("redis-server not found: install it (apt-get install -y redis-server) to run the Redis store tests")
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), extra: extra, ready: ready}
 	var last error
 	for range 5 { // another process may take the free port first
 		if s.port, err = freePort(); err != nil {
@@ -68,8 +91,9 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
-// Restart kills the server and starts it again on the same port and data:
-// what it acknowledged comes back from its append-only file.
+// Restart kills the server (unless it is stopped already) and starts it
+// again on the same port and data: what it acknowledged comes back from its
+// append-only file.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Kill()
@@ -81,10 +105,11 @@ func (s *Server) Restart() {
 // start runs redis-server and returns once it accepts connections, which
 // its log (read from stdout) says.
 func (s *Server) start() error {
-	cmd := exec.Command(s.bin,
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always",
-		"--daemonize", "no", "--logfile", "", "--databases", "1")
+		"--daemonize", "no", "--logfile", "", "--databases", "1",
+		"--repl-diskless-sync-delay", "0"} // a replica syncs at once
+	cmd := exec.Command(s.bin, append(args, s.extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -98,7 +123,7 @@ func (s *Server) start() error {
 	for lines.Scan() {
 		line := lines.Text()
 		log = append(log, line)
-		if strings.Contains(line, "Ready to accept connections") {
+		if slices.ContainsFunc(s.ready, func(r string) bool { return strings.Contains(line, r) }) {
 			s.cmd, s.done = cmd, make(chan struct{})
 			go func() {
 				for lines.Scan() { // keep draining: a full pipe would stop redis

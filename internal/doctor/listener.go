@@ -17,6 +17,9 @@ type ListenerStatus struct {
 	Spooled int      // forwards waiting to be delivered
 	GivenUp int      // forwards it stopped retrying
 	Partial bool     // counted among the newest entries only
+	// OldestPending is how long the oldest forward still to deliver has
+	// waited since it was received (0: none waits).
+	OldestPending time.Duration
 }
 
 // ListenerFinder finds a running kwh listen: (nil, nil) when none runs.
@@ -58,6 +61,9 @@ func listenerState(st *ListenerStatus) Result {
 		atLeast = "at least "
 	}
 	facts = append(facts, fmt.Sprintf("%s%d %s spooled", atLeast, st.Spooled, plural(st.Spooled, "forward", "forwards")))
+	if st.OldestPending > 0 {
+		facts = append(facts, "the oldest waiting "+st.OldestPending.Round(time.Second).String())
+	}
 	if st.GivenUp > 0 {
 		if r.Status == OK {
 			r.Status = Warn

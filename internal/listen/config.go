@@ -43,6 +43,20 @@ type Config struct {
 	ForwardTimeout time.Duration
 	// MaxAttempts stops retrying a forward after this many tries; 0 never stops.
 	MaxAttempts int
+	// Order decides which forwards are sent one at a time, in arrival
+	// order (LaneKey); "" is OrderTopic.
+	Order Order
+	// ForwardConcurrency bounds the forwards in flight, all lanes together;
+	// 0 is DefaultForwardConcurrency.
+	ForwardConcurrency int
+	// MaxBacklog, when positive, answers pushes 503 with Retry-After
+	// (Kibo retries) while that many forwards or more wait to be
+	// delivered; 0 keeps accepting durably whatever the backlog.
+	MaxBacklog int
+	// MayRun, when set, is asked before a lane's next forward is sent (a
+	// shared store: does this replica hold the lane's lease?). A lane it
+	// refuses waits, holding no worker, until Listener.WakeLanes.
+	MayRun func(Lane) bool
 	// MinBodyRate (bytes/s) applies to a request body after BodyGrace; a
 	// request must be read within RequestTimeout (bounds.go). Negative
 	// MinBodyRate disables the rate check.
@@ -107,6 +121,15 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Order == "" {
+		c.Order = OrderTopic
+	}
+	if _, err := ParseOrder(string(c.Order)); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if c.ForwardConcurrency <= 0 {
+		c.ForwardConcurrency = DefaultForwardConcurrency
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -9,6 +9,7 @@ package listen
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -64,8 +65,13 @@ type Event struct {
 	GaveUp    bool   `json:"gaveUp,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	Pending   int    `json:"pending,omitempty"`
-	Dropped   int    `json:"dropped,omitempty"`
-	Lossless  bool   `json:"lossless,omitempty"`
+	// Backlog and OldestPendingMs are set on forwarded and failed: the
+	// forwards still to deliver after this one, and how long the oldest
+	// of them has waited since it was received (omitted when 0).
+	Backlog         int   `json:"backlog,omitempty"`
+	OldestPendingMs int64 `json:"oldestPendingMs,omitempty"`
+	Dropped         int   `json:"dropped,omitempty"`
+	Lossless        bool  `json:"lossless,omitempty"`
 	// Set on ready.
 	URL     string   `json:"url,omitempty"`
 	Targets []string `json:"targets,omitempty"`
@@ -112,7 +118,7 @@ func (q *eventQueue) push(e Event) {
 	q.cond.Signal()
 }
 
-// take waits for what is queued, with a dropped event first when some were
+// take waits for what is queued, with a dropped event after it when some were
 // lost since the last take. It reports false once closed and empty.
 func (q *eventQueue) take() ([]Event, bool) {
 	q.mu.Lock()
@@ -125,7 +131,13 @@ func (q *eventQueue) take() ([]Event, bool) {
 	if q.dropped > 0 {
 		note := Event{Kind: KindDropped, Time: q.now(), Dropped: q.dropped,
 			Reason: fmt.Sprintf("%d events not shown: the output was not read fast enough (all were stored and forwarded)", q.dropped)}
-		batch = append([]Event{note}, batch...)
+		// Events are dropped only while the queue is full, so the lost ones
+		// came after everything queued (but a stopped, which is always kept).
+		at := len(batch)
+		if at > 0 && batch[at-1].Kind == KindStopped {
+			at--
+		}
+		batch = slices.Insert(batch, at, note)
 		q.dropped = 0
 	}
 	return batch, len(batch) > 0 || !q.closed

@@ -1,320 +1,318 @@
 package listen
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/kwh-cli/kwh/internal/kibo"
-	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
-// forwarder delivers spooled events to targets. Each (target, topic) pair is
-// a lane: one event at a time, in arrival order, retried with back-off until
-// the app takes it, so per-topic order holds while a target is down.
+// forwarder delivers spooled events to targets. Forwards are grouped in
+// lanes (LaneKey of --order): a lane sends one event at a time, in arrival
+// order, retried with back-off until the app takes it, so order holds while
+// a target is down. A fixed pool of workers (--forward-concurrency) sends
+// the head of any runnable lane: one with a job and nothing in flight. A
+// lane waiting to retry holds no worker (a timer makes it runnable again),
+// and a forward's outcome is written to the store beside the pool: the
+// lane waits for that write (shared with ingest in a group commit), its
+// worker sends another lane's forward meanwhile.
 type forwarder struct {
 	cfg    *Config
 	emit   func(Event)
 	client *http.Client
 	health *storeHealth
 
-	mu      sync.Mutex
-	lanes   map[laneKey]*lane
-	pending int
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	wake     *sync.Cond // a lane became runnable, or stopping
+	lanes    map[Lane]*lane
+	runnable []*lane // FIFO: each has a job and is not busy
+	parked   []*lane // refused by Config.MayRun until wakeLanes
+	backlog  backlog
+	held     int // body bytes queued jobs keep in memory
+	started  bool
+	stopped  bool
+	wg       sync.WaitGroup // workers and outcome writers
+	writing  chan struct{}  // a slot per outcome being written
 
 	stopping chan struct{} // closed at shutdown: start nothing new
 	hardCtx  context.Context
 	hardStop context.CancelFunc // cancels in-flight requests after the grace
 }
 
-type laneKey struct{ target, topic string }
-
 type lane struct {
-	queue   []job
-	running bool
+	key   Lane
+	queue []job
+	// busy: a worker has its head, or its outcome is being written, or it
+	// waits to retry. Nothing else of the lane runs meanwhile.
+	busy bool
 }
 
-// job is one forward. Only a job about to be sent holds its delivery; one
-// queued behind others keeps just the id and loads the body from the store
-// when its turn comes, so a long outage costs disk, not memory.
+// job is one forward. A job keeps its delivery (body included) while the
+// bodies queued jobs keep stay under holdBudget; beyond, it keeps just the
+// id and loads the body from the store when its turn comes, so a long
+// outage costs disk, not memory.
 type job struct {
-	id     uint64
-	topic  string
-	target string
-	d      *store.Delivery // nil until needed
+	id       uint64
+	topic    string
+	entityID string
+	target   string
+	at       time.Time       // received; zero when resumed (looked up when asked)
+	d        *store.Delivery // nil until needed
+	held     int             // body bytes counted in forwarder.held
+	attempt  int             // the next attempt's number; 0 until the delivery is loaded
 }
+
+// holdBudget bounds the body bytes that queued forwards keep in memory.
+const holdBudget = 64 << 20
+
+// DefaultForwardConcurrency is --forward-concurrency's default: enough
+// forwards in flight to keep a local app and two cores busy (a forward to
+// a local app is a fraction of a millisecond of CPU and well under one of
+// round trip, so 32 at once hide the round trip many times over), few
+// enough not to swamp a development server or its database.
+const DefaultForwardConcurrency = 32
+
+// maxOutcomeWrites bounds forward outcomes being written at once; beyond
+// it a worker waits (the store sets the pace).
+const maxOutcomeWrites = 1024
 
 func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	ctx, cancel := context.WithCancel(context.Background())
 	transport := cfg.Transport
 	if transport == nil {
-		// One lane per (target, topic) may be busy at once: keep a
-		// connection for each rather than Go's default of two per host.
+		// Keep a connection per forward in flight rather than Go's
+		// default of two per host.
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 256
+		t.MaxIdleConnsPerHost = max(cfg.ForwardConcurrency, 2)
 		transport = t
 	}
-	return &forwarder{
-		cfg: cfg, emit: emit, lanes: map[laneKey]*lane{},
+	f := &forwarder{
+		cfg: cfg, emit: emit, lanes: map[Lane]*lane{},
 		client:   webhook.PushClient(cfg.ForwardTimeout, transport),
+		writing:  make(chan struct{}, maxOutcomeWrites),
 		stopping: make(chan struct{}), hardCtx: ctx, hardStop: cancel,
 	}
-}
-
-// resume claims what the spool still holds from an earlier run, for this
-// run's targets (see respool). The caller starts the jobs (f.push) once it
-// has said it is ready, so no forwarded event comes before the ready one.
-func (f *forwarder) resume() ([]job, error) {
-	pend, err := f.cfg.Store.Claim()
-	if err != nil {
-		return nil, err
-	}
-	topics := map[uint64]string{}
-	for i, p := range pend {
-		topic, ok := p.Topic, p.Topic != ""
-		if !ok {
-			topic, ok = topics[p.DeliveryID]
-		}
-		if !ok {
-			d, err := f.cfg.Store.Get(p.DeliveryID)
-			if err != nil {
-				return nil, err
-			}
-			topic, topics[p.DeliveryID] = d.Topic, d.Topic
-		}
-		pend[i].Topic = topic
-	}
-	return f.respool(pend)
+	f.wake = sync.NewCond(&f.mu)
+	f.backlog.init()
+	return f
 }
 
 // enqueue queues a newly accepted delivery for each of its targets.
 func (f *forwarder) enqueue(d *store.Delivery) {
 	for _, t := range d.Targets {
-		f.push(job{id: d.ID, topic: d.Topic, target: t, d: d})
+		f.push(job{id: d.ID, topic: d.Topic, entityID: d.EntityID, target: t, at: d.ReceivedAt, d: d})
 	}
 }
 
 func (f *forwarder) push(j job) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	k := laneKey{j.target, j.topic}
+	if !f.started && !f.stopped {
+		f.started = true
+		for range f.cfg.ForwardConcurrency {
+			f.wg.Add(1)
+			go f.work()
+		}
+	}
+	k := LaneKey(f.cfg.Order, j.target, j.topic, j.entityID, j.id)
 	l := f.lanes[k]
 	if l == nil {
-		l = &lane{}
+		l = &lane{key: k}
 		f.lanes[k] = l
 	}
-	if len(l.queue) > 0 {
-		j.d = nil // not its turn yet: the store has it
+	if j.d != nil {
+		if size := len(j.d.Body); f.held+size <= holdBudget || (len(l.queue) == 0 && !l.busy) {
+			j.held, f.held = size, f.held+size
+		} else {
+			j.d = nil // the store has it
+		}
 	}
 	l.queue = append(l.queue, j)
-	f.pending++
-	if !l.running {
-		l.running = true
-		f.wg.Add(1)
-		go f.run(k, l)
+	f.backlog.add(j.id, j.at)
+	if len(l.queue) == 1 && !l.busy {
+		f.makeRunnable(l)
 	}
 }
 
-func (f *forwarder) run(k laneKey, l *lane) {
+// makeRunnable queues a lane for a worker; f.mu is held.
+func (f *forwarder) makeRunnable(l *lane) {
+	if f.stopped {
+		return
+	}
+	f.runnable = append(f.runnable, l)
+	f.wake.Signal()
+}
+
+// work is one worker of the pool: it sends the head of a runnable lane, one
+// attempt at a time, until shutdown.
+func (f *forwarder) work() {
 	defer f.wg.Done()
 	for {
-		f.mu.Lock()
-		if len(l.queue) == 0 || f.isStopping() {
-			l.running = false
-			f.mu.Unlock()
+		l, j, ok := f.next()
+		if !ok {
 			return
 		}
-		j := l.queue[0]
-		f.mu.Unlock()
-		if !f.deliver(j) {
-			f.mu.Lock()
-			l.running = false
-			f.mu.Unlock()
-			return // stopping: the job stays in the spool for the next start
+		if f.cfg.MayRun != nil && !f.cfg.MayRun(l.key) {
+			f.park(l)
+			continue
 		}
-		f.mu.Lock()
-		l.queue = l.queue[1:]
-		f.pending--
-		f.mu.Unlock()
+		f.step(l, j)
 	}
 }
 
-func (f *forwarder) isStopping() bool {
-	select {
-	case <-f.stopping:
-		return true
-	default:
-		return false
+// next waits for a runnable lane and marks it busy; false at shutdown.
+func (f *forwarder) next() (*lane, job, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.runnable) == 0 && !f.stopped {
+		f.wake.Wait()
+	}
+	if f.stopped {
+		return nil, job{}, false
+	}
+	l := f.runnable[0]
+	f.runnable[0] = nil
+	f.runnable = f.runnable[1:]
+	l.busy = true
+	return l, l.queue[0], true
+}
+
+func (f *forwarder) park(l *lane) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l.busy = false
+	f.parked = append(f.parked, l)
+}
+
+// wakeLanes makes lanes Config.MayRun refused runnable again, to be asked again.
+func (f *forwarder) wakeLanes() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	parked := f.parked
+	f.parked = nil
+	for _, l := range parked {
+		if len(l.queue) > 0 && !l.busy {
+			f.makeRunnable(l)
+		}
 	}
 }
 
-// deliver tries until the target takes the event; false means shutdown came first.
-func (f *forwarder) deliver(j job) bool {
-	if j.d == nil {
-		d, err := f.cfg.Store.Get(j.id)
-		if err != nil {
+// finish takes a lane's head job out of it and out of the backlog: it was
+// delivered, given up or unreadable. The lane stays busy until released.
+func (f *forwarder) finish(l *lane) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := l.queue[0]
+	l.queue[0] = job{}
+	l.queue = l.queue[1:]
+	f.held -= j.held
+	f.backlog.done(j.id)
+}
+
+// release ends a lane's busy spell: its next job may go.
+func (f *forwarder) release(l *lane) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l.busy = false
+	if len(l.queue) == 0 {
+		delete(f.lanes, l.key)
+		return
+	}
+	f.makeRunnable(l)
+}
+
+// keepHead stores what a retry of the lane's head needs: its delivery and
+// the next attempt's number.
+func (f *forwarder) keepHead(l *lane, d *store.Delivery, attempt int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l.queue[0].d, l.queue[0].attempt = d, attempt
+}
+
+// step makes one attempt at a lane's head job and decides what follows:
+// the lane moves on (delivered, given up), or retries after a back-off
+// that holds no worker. At shutdown the job stays spooled and the lane busy.
+func (f *forwarder) step(l *lane, j job) {
+	d, n := j.d, j.attempt
+	if d == nil || n == 0 {
+		var err error
+		if d, err = f.load(j); err != nil {
 			f.emit(Event{Kind: KindFailed, DeliveryID: j.id, Topic: j.topic, Target: j.target, Reason: "reading the spooled event: " + err.Error()})
-			return true // nothing to send; do not block the lane
+			f.finish(l) // nothing to send; do not block the lane
+			f.release(l)
+			return
 		}
-		j.d = d
+		n = d.Forwards[j.target].Attempts + 1
 	}
-	for attempt := j.d.Forwards[j.target].Attempts + 1; ; attempt++ {
-		res := f.attempt(f.hardCtx, j.d, j.target, attempt)
-		if f.hardCtx.Err() != nil && !res.ok() {
-			return false
-		}
-		// Attempts count across restarts: they are kept in the inbox.
-		next := after{giveUp: !res.ok() && f.cfg.MaxAttempts > 0 && attempt >= f.cfg.MaxAttempts}
-		if !res.ok() && !next.giveUp {
-			next.retryIn = f.cfg.Backoff(attempt)
-		}
-		f.record(j.d, j.target, res, attempt, next)
-		if res.ok() || next.giveUp {
-			return true
-		}
-		t := time.NewTimer(next.retryIn)
-		select {
-		case <-t.C:
-		case <-f.stopping:
-			t.Stop()
-			return false
-		}
+	res := f.attempt(f.hardCtx, d, j.target, n)
+	if f.hardCtx.Err() != nil && !res.ok() {
+		return // stopping: the job stays in the spool for the next start
 	}
+	// Attempts count across restarts: they are kept in the inbox.
+	next := after{giveUp: !res.ok() && f.cfg.MaxAttempts > 0 && n >= f.cfg.MaxAttempts}
+	if !res.ok() && !next.giveUp {
+		next.retryIn = f.cfg.Backoff(n)
+	}
+	finished := res.ok() || next.giveUp
+	if finished {
+		f.finish(l)
+	} else {
+		f.keepHead(l, d, n+1)
+	}
+	// The lane waits for the outcome to be durable (the worker does not):
+	// a crash then resends at most the one forward per lane in flight, and
+	// a lane's records stay in order.
+	f.writeOutcome(func() {
+		f.record(d, j.target, res, n, next)
+		if finished {
+			f.release(l)
+		} else {
+			f.retryAfter(l, next.retryIn)
+		}
+	})
+}
+
+// load reads a job's delivery from the store when the job did not keep it.
+func (f *forwarder) load(j job) (*store.Delivery, error) {
+	if j.d != nil {
+		return j.d, nil // just accepted: never tried
+	}
+	return f.cfg.Store.Get(j.id)
+}
+
+// writeOutcome runs write beside the pool, bounded by maxOutcomeWrites.
+func (f *forwarder) writeOutcome(write func()) {
+	f.writing <- struct{}{}
+	f.wg.Add(1)
+	go func() {
+		defer func() { <-f.writing; f.wg.Done() }()
+		write()
+	}()
+}
+
+// retryAfter makes a lane runnable again after wait, holding no worker meanwhile.
+func (f *forwarder) retryAfter(l *lane, wait time.Duration) {
+	time.AfterFunc(wait, func() { f.release(l) })
 }
 
 func (f *forwarder) pendingCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.pending
-}
-
-// result is one forward attempt.
-type result struct {
-	status  int
-	err     error
-	latency time.Duration
-}
-
-// ok is Kibo's rule: an app answering 201/202/204 would fail under Kibo too.
-func (r result) ok() bool { return r.err == nil && kibo.PushAccepted(r.status) }
-
-func (r result) reason() string {
-	if r.err != nil {
-		return netutil.ShortError(r.err)
-	}
-	return kibo.PushRefusal(r.status)
-}
-
-// hopHeaders are not forwarded: they describe the connection to kwh.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Host"}
-
-// attempt POSTs the raw body with the original headers plus kwh's own.
-func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target string, n int) result {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(d.Body))
-	if err != nil {
-		return result{err: err}
-	}
-	req.Header = d.Header.Clone()
-	for _, h := range hopHeaders {
-		req.Header.Del(h)
-	}
-	req.Header.Set("X-Kwh-Delivery-Id", strconv.FormatUint(d.ID, 10))
-	attempt := "replay"
-	if n > 0 {
-		attempt = strconv.Itoa(n)
-	}
-	req.Header.Set("X-Kwh-Attempt", attempt)
-	start := time.Now()
-	resp, err := f.client.Do(req)
-	res := result{latency: time.Since(start), err: err}
-	if err == nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		res.status = resp.StatusCode
-	}
-	return res
-}
-
-// after is what follows a failed attempt.
-type after struct {
-	retryIn time.Duration // kwh tries again after this long
-	giveUp  bool          // --max-attempts reached: the forward leaves the spool
-	sync    bool          // --sync: the sender gets the app's status and retries itself
-}
-
-// record stores the attempt (a delivered or given-up one leaves the spool)
-// and reports every attempt: forwarded, or failed with why and what next.
-func (f *forwarder) record(d *store.Delivery, target string, res result, n int, next after) {
-	st := store.ForwardState{Status: res.status, At: f.cfg.Now()}
-	p := store.Pending{DeliveryID: d.ID, Target: target}
-	outcome := f.cfg.Store.Complete
-	if !res.ok() {
-		st.Error = res.reason()
-		outcome = f.cfg.Store.Fail
-		if next.giveUp || next.sync {
-			outcome = f.cfg.Store.GiveUp // kwh will not try it again
-		}
-	}
-	write := func() error { return outcome(p, st) }
-	var err error
-	if next.sync {
-		if err = write(); err != nil { // the request waits: one try, the sender retries
-			f.health.failed(err)
-		}
-	} else {
-		err = f.keepOutcome(write)
-	}
-	if err != nil {
-		f.emit(Event{Kind: KindFailed, DeliveryID: d.ID, EventID: d.EventID, Target: target, Reason: "recording the forward: " + err.Error()})
-	}
-	e := Event{Kind: KindForwarded, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Target: target,
-		Status: res.status, Attempt: n, LatencyMs: float64(res.latency.Microseconds()) / 1000}
-	if !res.ok() {
-		e.Kind, e.Reason, e.RetryInMs, e.GaveUp = KindFailed, res.reason(), next.retryIn.Milliseconds(), next.giveUp || next.sync
-		switch {
-		case next.giveUp:
-			e.Reason = fmt.Sprintf("gave up after %d attempts: %s", n, e.Reason)
-		case next.sync:
-			e.Reason += " (answered to the sender, which retries)"
-		default:
-			e.Pending = f.pendingCount()
-		}
-	}
-	f.emit(e)
-}
-
-// keepOutcome records a forward's outcome, trying again while the store
-// cannot write (a full disk): an unrecorded delivery would be sent again
-// after a restart. It gives up only at shutdown.
-func (f *forwarder) keepOutcome(write func() error) error {
-	for n := 1; ; n++ {
-		err := write()
-		if err == nil {
-			return nil
-		}
-		f.health.failed(err)
-		t := time.NewTimer(netutil.Backoff(100*time.Millisecond, 5*time.Second, n))
-		select {
-		case <-t.C:
-		case <-f.stopping:
-			t.Stop()
-			return f.health.problem()
-		}
-	}
+	return f.backlog.count()
 }
 
 // stop lets in-flight forwards finish within grace, then cancels them. It
 // returns how many forwards remain spooled.
 func (f *forwarder) stop(grace time.Duration) int {
 	close(f.stopping)
+	f.mu.Lock()
+	f.stopped = true
+	f.runnable = nil
+	f.wake.Broadcast()
+	f.mu.Unlock()
 	done := make(chan struct{})
 	go func() { f.wg.Wait(); close(done) }()
 	select {

@@ -76,7 +76,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 			}
 		}()
 	}
-	status := &statusSource{ready: &l.r.ready, targets: l.r.cfg.AllTargets(), st: l.st}
+	status := &statusSource{ready: &l.r.ready, targets: l.r.cfg.AllTargets(), st: l.st, fwd: l.r.fwd}
 	if cfg.StoreDir != "" {
 		if l.stopAdm, err = serveAdmin(cfg.StoreDir, l.st, status); err != nil {
 			return nil, err
@@ -135,6 +135,13 @@ func (l *Listener) Events() <-chan Event { return l.r.Events() }
 func (l *Listener) Ingest(p webhook.Push, c webhook.Context, remote string) (bool, error) {
 	return l.r.Ingest(p, c, remote)
 }
+
+// Backlog is what the forwarder still has to deliver, now (metrics read it).
+func (l *Listener) Backlog() Backlog { return l.r.fwd.snapshot() }
+
+// WakeLanes asks Config.MayRun again about the lanes it refused (a lease
+// became free).
+func (l *Listener) WakeLanes() { l.r.fwd.wakeLanes() }
 
 // Run waits until ctx ends or the HTTP receiver fails, then stops. It
 // returns the receiver's failure, if any.

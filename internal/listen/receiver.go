@@ -74,15 +74,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 		return
 	case req.Method == http.MethodGet && req.URL.Path == "/readyz":
-		if !r.ready.Load() {
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
-			return
-		}
-		if err := r.health.check(r.cfg.Store); err != nil {
-			http.Error(w, "not ready: the store cannot write: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
+		r.serveReady(w)
 		return
 	case !strings.HasPrefix(req.URL.Path, r.cfg.Path):
 		http.NotFound(w, req)
@@ -141,6 +133,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
+	if r.refuseOverBacklog(w, d.Remote, d.EventID) {
+		return
+	}
 	if _, err := r.persist(d, func() { writeOK(w, d.ID) }); err != nil {
 		// Not stored: a 503 makes Kibo send it again later.
 		r.unavailable(w, "storing the event", err, d.Remote, d.EventID)

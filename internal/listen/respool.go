@@ -12,6 +12,50 @@ import (
 	"github.com/kwh-cli/kwh/internal/store/boltstore"
 )
 
+// resume claims what the spool still holds from an earlier run, for this
+// run's targets (see respool). The caller starts the jobs (f.push) once it
+// has said it is ready, so no forwarded event comes before the ready one.
+func (f *forwarder) resume() ([]job, error) {
+	pend, err := f.cfg.Store.Claim()
+	if err != nil {
+		return nil, err
+	}
+	loaded := map[uint64]*store.Delivery{}
+	get := func(id uint64) (*store.Delivery, error) {
+		if d, ok := loaded[id]; ok {
+			return d, nil
+		}
+		d, err := f.cfg.Store.Get(id)
+		if err == nil {
+			d.Body = nil // loaded again when its turn comes
+			loaded[id] = d
+		}
+		return d, err
+	}
+	for i, p := range pend {
+		if p.Topic != "" {
+			continue
+		}
+		d, err := get(p.DeliveryID)
+		if err != nil {
+			return nil, err
+		}
+		pend[i].Topic = d.Topic
+	}
+	jobs, err := f.respool(pend)
+	if err != nil || f.cfg.Order != OrderEntity {
+		return jobs, err
+	}
+	for i, j := range jobs { // the spool does not keep entity ids
+		d, err := get(j.id)
+		if err != nil {
+			return nil, err
+		}
+		jobs[i].entityID, jobs[i].at = d.EntityID, d.ReceivedAt
+	}
+	return jobs, nil
+}
+
 // respool turns what the spool holds into this run's jobs. A forward meant
 // for a target this run does not have (the user changed --forward or
 // --route) goes to the targets its topic has now, recorded in the store, so

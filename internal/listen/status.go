@@ -22,6 +22,16 @@ type Status struct {
 	Spooled int  `json:"spooled"`
 	GivenUp int  `json:"givenUp"`
 	Partial bool `json:"partial,omitempty"` // the inbox holds more than was scanned
+	// Backlog counts the forwards this process still has to deliver, and
+	// OldestPendingMs how long the oldest of them has waited since it was
+	// received (the forwarder's own count, exact, unlike Spooled).
+	Backlog         int   `json:"backlog"`
+	OldestPendingMs int64 `json:"oldestPendingMs"`
+	// Order, ForwardConcurrency and MaxBacklog are the forwarding settings
+	// (--order, --forward-concurrency, --max-backlog; 0: no limit).
+	Order              Order `json:"order"`
+	ForwardConcurrency int   `json:"forwardConcurrency"`
+	MaxBacklog         int   `json:"maxBacklog,omitempty"`
 }
 
 // StatusScan bounds how many inbox entries one status request reads.
@@ -33,10 +43,13 @@ type statusSource struct {
 	ready   *atomic.Bool
 	targets []string
 	st      store.ListenStore
+	fwd     *forwarder
 }
 
 func (s *statusSource) status() (Status, error) {
-	out := Status{Ready: s.ready.Load(), Targets: s.targets}
+	b, cfg := s.fwd.snapshot(), s.fwd.cfg
+	out := Status{Ready: s.ready.Load(), Targets: s.targets, Backlog: b.Forwards, OldestPendingMs: b.OldestPending.Milliseconds(),
+		Order: cfg.Order, ForwardConcurrency: cfg.ForwardConcurrency, MaxBacklog: cfg.MaxBacklog}
 	if u := s.url.Load(); u != nil {
 		out.URL = *u
 	}

@@ -38,7 +38,10 @@ func TestReadStatusSpooled(t *testing.T) {
 	nextKind(t, l.Events(), KindFailed)
 	st, err := ReadStatus(dir)
 	if err != nil || st == nil || st.Spooled != 1 || st.GivenUp != 0 {
-		t.Errorf("status %+v, %v", st, err)
+		t.Fatalf("status %+v, %v", st, err)
+	}
+	if st.Backlog != 1 || st.Order != OrderTopic || st.ForwardConcurrency != DefaultForwardConcurrency || st.MaxBacklog != 0 {
+		t.Errorf("forwarding in status: %+v", st)
 	}
 }
 

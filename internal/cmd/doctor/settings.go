@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"time"
 
 	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/doctor"
@@ -66,6 +67,7 @@ func findListener(opts *Options) doctor.ListenerFinder {
 		if st == nil || err != nil {
 			return nil, err
 		}
-		return &doctor.ListenerStatus{URL: st.URL, Ready: st.Ready, Targets: st.Targets, Spooled: st.Spooled, GivenUp: st.GivenUp, Partial: st.Partial}, nil
+		return &doctor.ListenerStatus{URL: st.URL, Ready: st.Ready, Targets: st.Targets, Spooled: st.Spooled, GivenUp: st.GivenUp, Partial: st.Partial,
+			OldestPending: time.Duration(st.OldestPendingMs) * time.Millisecond}, nil
 	}
 }

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"reflect"
@@ -34,6 +35,8 @@ func TestListenArgs(t *testing.T) {
 		if c.Retention == 0 {
 			c.Retention = 14 * 24 * time.Hour
 		}
+		c.Order = cmp.Or(c.Order, listen.OrderTopic)
+		c.ForwardConcurrency = cmp.Or(c.ForwardConcurrency, listen.DefaultForwardConcurrency)
 		return c
 	}
 	tests := []struct {
@@ -51,6 +54,16 @@ func TestListenArgs(t *testing.T) {
 			c.StoreDir, c.StoreName = "/elsewhere", "/elsewhere"
 			return c
 		}(), ""},
+		{"--order entity --forward-concurrency 64 --max-backlog 10000",
+			base(listen.Config{Order: listen.OrderEntity, ForwardConcurrency: 64, MaxBacklog: 10000}), ""},
+		{"--order none --forward-concurrency 1", base(listen.Config{Order: listen.OrderNone, ForwardConcurrency: 1}), ""},
+		{"--order topic --max-backlog 0", base(listen.Config{}), ""},
+		{"--order lane", listen.Config{}, `--order: unknown order "lane": want topic`},
+		{"--order Entity", listen.Config{}, `unknown order "Entity"`},
+		{"--forward-concurrency 0", listen.Config{}, "--forward-concurrency 0: want at least 1"},
+		{"--forward-concurrency -3", listen.Config{}, "--forward-concurrency -3"},
+		{"--forward-concurrency many", listen.Config{}, "forward-concurrency"},
+		{"--max-backlog -1", listen.Config{}, "--max-backlog -1: want 0 (no limit)"},
 		{"--max-body lots", listen.Config{}, "--max-body"},
 		{"--forward localhost:3000", listen.Config{}, "localhost:3000"},
 		{"--route order.*", listen.Config{}, "TOPIC_GLOB=URL"},

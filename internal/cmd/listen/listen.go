@@ -56,6 +56,9 @@ type Options struct {
 	MaxBody        string
 	Keep           time.Duration
 	MaxAttempts    int
+	Order          string
+	Concurrency    int
+	MaxBacklog     int
 
 	// Listen is the engine's Config, built from the flags (and checked) before runF.
 	Listen listen.Config
@@ -76,19 +79,40 @@ kept), the body must be a Kibo event (400), a redelivery of an eventId seen
 within --dedupe-ttl is acknowledged but not forwarded again, and the event is
 written durably before Kibo gets its 200. Forwarding then happens in the
 background with the raw body and original headers (plus X-Kwh-Delivery-Id and
-X-Kwh-Attempt), retried with back-off until the app answers 200, in order per
-topic, and resumed after a restart (to this run's --forward targets, if they
-changed). As under Kibo's rule, only 200 counts: an app answering 201, 202 or
+X-Kwh-Attempt), retried with back-off until the app answers 200, in order
+(--order), and resumed after a restart (to this run's --forward targets, if
+they changed). As under Kibo's rule, only 200 counts: an app answering 201, 202 or
 204 has not taken the event (Kibo's docs say "200 OK"; an older guide's "any
 2xx" is wrong), and each attempt is reported as forwarded or failed. --sync
 forwards inline and answers Kibo with the app's status instead, to exercise
 Kibo's own retries.
 
+Order and concurrency: at most --forward-concurrency forwards are in flight
+at once (default 32). --order says which of them wait for each other:
+  topic   in order per topic (and target): Kibo's own promise, the default.
+          One forward in flight per topic, so six topics mean six at once
+          however fast the app is.
+  entity  in order per topic and entityId: an order's events stay in order
+          while other orders go at once. What a process flow needs, and far
+          faster under load.
+  none    no order: any forward may overtake another.
+A forward waiting to retry holds no slot, and never blocks other lanes.
+
+Backlog: events received but not yet delivered to the app. It shows on
+forwarded lines, in -o ndjson (backlog, oldestPendingMs on forwarded and
+failed events), on /readyz and in kwh doctor. By default kwh keeps accepting:
+every event is on disk and goes out once the app catches up. With
+--max-backlog N, pushes get 503 with Retry-After while N or more wait, so
+Kibo keeps them and sends them again later (its retries start after 5
+minutes; sandbox tenants do not retry at all, so there a 503 loses the push).
+
 Everything received stays in the inbox: see kwh inbox.`,
 		Example: `  kwh listen --forward http://localhost:3000/hooks
   kwh listen --port 9000 --forward http://localhost:3000/hooks --route 'order.*=http://localhost:4000/orders'
   kwh listen --topic 'shipment.*' --forward http://localhost:3000/hooks -o ndjson
-  kwh listen --sync --forward http://localhost:3000/hooks`,
+  kwh listen --sync --forward http://localhost:3000/hooks
+  kwh listen --order entity --forward-concurrency 64 --forward http://localhost:3000/hooks
+  kwh listen --order entity --max-backlog 50000 --forward http://localhost:3000/hooks`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config()
@@ -118,6 +142,10 @@ Everything received stays in the inbox: see kwh inbox.`,
 	cmdutil.DurationVar(fl, &opts.RetryMin, "retry-min", 500*time.Millisecond, "first wait before re-forwarding; doubles up to 30s")
 	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (413 above)")
 	fl.IntVar(&opts.MaxAttempts, "max-attempts", 0, "give up forwarding an event after this many tries (0: keep trying)")
+	fl.StringVar(&opts.Order, "order", string(listen.OrderTopic), "forwards kept in order per: topic (Kibo's promise), entity (topic and entityId) or none")
+	fl.IntVar(&opts.Concurrency, "forward-concurrency", listen.DefaultForwardConcurrency, "most forwards in flight at once, all lanes together")
+	fl.IntVar(&opts.MaxBacklog, "max-backlog", 0, "answer 503 with Retry-After (Kibo retries) while this many forwards wait (0: keep accepting)")
+	_ = cmd.RegisterFlagCompletionFunc("order", cobra.FixedCompletions([]string{"topic\tKibo's promise: in order per topic (default)", "entity\tin order per topic and entityId", "none\tno order"}, cobra.ShellCompDirectiveNoFileComp))
 	cmdutil.DurationVar(fl, &opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
@@ -150,6 +178,16 @@ func (opts *Options) config() (listen.Config, error) {
 	if !strings.HasPrefix(opts.Path, "/") {
 		return listen.Config{}, cmdutil.FlagErrorf("--path must start with /")
 	}
+	order, err := listen.ParseOrder(opts.Order)
+	if err != nil {
+		return listen.Config{}, cmdutil.FlagErrorf("--order: %v", err)
+	}
+	if opts.Concurrency < 1 {
+		return listen.Config{}, cmdutil.FlagErrorf("--forward-concurrency %d: want at least 1 forward in flight", opts.Concurrency)
+	}
+	if opts.MaxBacklog < 0 {
+		return listen.Config{}, cmdutil.FlagErrorf("--max-backlog %d: want 0 (no limit) or a number of forwards", opts.MaxBacklog)
+	}
 	if opts.Sync && len(opts.Forward)+len(routes) == 0 {
 		return listen.Config{}, cmdutil.FlagErrorf("--sync needs --forward or --route: it answers with the app's status")
 	}
@@ -174,6 +212,7 @@ func (opts *Options) config() (listen.Config, error) {
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
 		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,
+		Order: order, ForwardConcurrency: opts.Concurrency, MaxBacklog: opts.MaxBacklog,
 	}, nil
 }
 

@@ -380,6 +380,9 @@ func TestListenUsageErrors(t *testing.T) {
 		{"listen", "--sync"},
 		{"listen", "--max-body", "lots"},
 		{"listen", "--path", "hooks"},
+		{"listen", "--order", "lane"},
+		{"listen", "--forward-concurrency", "0"},
+		{"listen", "--max-backlog", "-1"},
 	} {
 		if res := h.Run(args...); res.Code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, res.Code, res.Stderr)

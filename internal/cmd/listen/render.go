@@ -122,7 +122,11 @@ func (l lines) styled(e listen.Event) error {
 	case listen.KindRejected:
 		_, err = fmt.Fprintf(w, "%s  ← %s  %s\n", ts, out.Error.Render(fmt.Sprintf("%d rejected", e.Status)), e.Reason)
 	case listen.KindForwarded:
-		_, err = fmt.Fprintf(w, "%s  → %s  %s  %s\n", ts, out.Success.Render(fmt.Sprintf("%d %-3s", e.Status, "OK")), out.Muted.Render(fmt.Sprintf("%5.0f ms", e.LatencyMs)), e.Target)
+		backlog := ""
+		if e.Backlog > 0 {
+			backlog = "  " + out.Muted.Render(fmt.Sprintf("(%d waiting, oldest %s)", e.Backlog, fmtMs(e.OldestPendingMs)))
+		}
+		_, err = fmt.Fprintf(w, "%s  → %s  %s  %s%s\n", ts, out.Success.Render(fmt.Sprintf("%d %-3s", e.Status, "OK")), out.Muted.Render(fmt.Sprintf("%5.0f ms", e.LatencyMs)), e.Target, backlog)
 	case listen.KindFailed:
 		switch {
 		case e.RetryInMs > 0:

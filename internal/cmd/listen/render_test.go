@@ -23,6 +23,8 @@ func TestRenderGolden(t *testing.T) {
 		{Kind: listen.KindDurability, Time: at, Reason: "Redis persistence: none (no append-only file, no snapshots): a Redis crash or restart loses everything kwh stored there, acknowledged events included; turn on appendonly"},
 		{Kind: listen.KindReceived, Time: at, DeliveryID: 1, EventID: "5f1c2e00-0000-0000-0000-000000000001", Topic: "order.opened", EntityID: "100234", Verified: true},
 		{Kind: listen.KindForwarded, Time: at, DeliveryID: 1, Topic: "order.opened", Target: "http://localhost:3000/hooks", Status: 200, LatencyMs: 12.4, Attempt: 1},
+		{Kind: listen.KindForwarded, Time: at.Add(time.Second), DeliveryID: 7, Topic: "order.opened", Target: "http://localhost:3000/hooks", Status: 200, LatencyMs: 3.1, Attempt: 1,
+			Backlog: 1204, OldestPendingMs: 2600},
 		{Kind: listen.KindDuplicate, Time: at.Add(4 * time.Second), DeliveryID: 2, EventID: "5f1c2e00-0000-0000-0000-000000000001", Topic: "order.opened", EntityID: "100234", Verified: true},
 		{Kind: listen.KindSkipped, Time: at.Add(5 * time.Second), DeliveryID: 3, EventID: "77de0000-0000-0000-0000-000000000002", Topic: "product.updated", EntityID: "SKU-9"},
 		{Kind: listen.KindRejected, Time: at.Add(6 * time.Second), Status: 401, Reason: "signature does not match"},

@@ -22,10 +22,13 @@ const (
 	KeySite         = "site"
 	KeyAuthHost     = "auth_host"
 	KeyAPIHost      = "api_host"
+	// KeyStore is where kwh listen keeps what it receives and kwh inbox
+	// reads it: a directory, or a redis:// URL several receivers share.
+	KeyStore = "store"
 )
 
 // Keys lists every profile key in display order.
-var Keys = []string{KeyClientID, KeySharedSecret, KeyTenant, KeySite, KeyAuthHost, KeyAPIHost}
+var Keys = []string{KeyClientID, KeySharedSecret, KeyTenant, KeySite, KeyAuthHost, KeyAPIHost, KeyStore}
 
 // DefaultAuthHost is Kibo's US home pod.
 const DefaultAuthHost = "home.mozu.com"
@@ -42,6 +45,7 @@ var EnvNames = map[string][]string{
 	KeySite:         {"KWH_SITE", "KIBO_SITE", "KIBO_SITE_ID"},
 	KeyAuthHost:     {"KWH_AUTH_HOST", "KIBO_AUTH_HOST", "KIBO_HOME_HOST"},
 	KeyAPIHost:      {"KWH_API_HOST", "KIBO_API_HOST"},
+	KeyStore:        {"KWH_STORE"},
 }
 
 // File is the config file: named profiles and the current one.

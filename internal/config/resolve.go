@@ -14,6 +14,9 @@ type Profile struct {
 	Site         string
 	AuthHost     string
 	APIHost      string
+	// Store is the listen store (a directory or a redis:// URL); "" is the
+	// default directory.
+	Store string
 	// Sources says where each key's value came from: flag, env NAME, file, default.
 	Sources map[string]string
 }
@@ -75,6 +78,7 @@ func (f *File) Resolve(name string, flags *pflag.FlagSet, getenv func(string) st
 		Site:         v.GetString(KeySite),
 		AuthHost:     v.GetString(KeyAuthHost),
 		APIHost:      v.GetString(KeyAPIHost),
+		Store:        v.GetString(KeyStore),
 		Sources:      sources,
 	}, nil
 }
@@ -94,6 +98,8 @@ func (p Profile) Value(key string) string {
 		return p.AuthHost
 	case KeyAPIHost:
 		return p.APIHost
+	case KeyStore:
+		return p.Store
 	}
 	return ""
 }

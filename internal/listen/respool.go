@@ -147,6 +147,14 @@ func DropPending(dir string, ids []uint64, all bool, now time.Time) ([]store.Pen
 		return nil, err
 	}
 	defer st.Close()
+	return DropSpooled(st, ids, all, now)
+}
+
+// DropSpooled takes forwards out of a store's spool (of the inbox ids given,
+// or every one with all), recorded as dropped: DropPending for a stopped
+// listener's store, or directly on a store several replicas share (Redis),
+// where they leave the shared spool at once.
+func DropSpooled(st store.ListenStore, ids []uint64, all bool, now time.Time) ([]store.Pending, error) {
 	pend, err := st.Claim()
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	cfg "github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -208,6 +209,9 @@ func getRun(o *GetOptions) error {
 	value := p.Value(o.Key)
 	if value == "" {
 		return o.unset(p.Name)
+	}
+	if o.Key == cfg.KeyStore && redisstore.IsURL(value) {
+		value = redisstore.Redact(value) // a Redis password is a secret
 	}
 	_, err = fmt.Fprintln(o.IO.Out, value)
 	return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/store/redisstore"
@@ -24,13 +25,19 @@ const completeLimit = 200
 // described by topic and event id. max is how many ids the command takes
 // (0: any number). Errors and a missing store give no candidates: nothing
 // may reach the shell's line but ids.
-func completeIDs(storeDir *string, stateDir string, max int) cobra.CompletionFunc {
+func completeIDs(storeDir, prefix *string, stateDir string, profile func() (config.Profile, error), max int) cobra.CompletionFunc {
 	return func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		const directive = cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
 		if max > 0 && len(args) >= max {
 			return nil, directive
 		}
-		entries, err := recentEntries(cmp.Or(*storeDir, stateDir))
+		where := *storeDir
+		if where == "" {
+			if p, err := profile(); err == nil {
+				where = p.Store // KWH_STORE or the profile's, as the command would
+			}
+		}
+		entries, err := recentEntries(cmp.Or(where, stateDir), *prefix)
 		if err != nil {
 			return nil, directive
 		}
@@ -48,13 +55,13 @@ func completeIDs(storeDir *string, stateDir string, max int) cobra.CompletionFun
 
 // recentEntries reads the newest entries without creating a store where
 // there is none.
-func recentEntries(where string) ([]store.Delivery, error) {
+func recentEntries(where, prefix string) ([]store.Delivery, error) {
 	if !redisstore.IsURL(where) {
 		if _, err := os.Stat(filepath.Join(where, listen.StoreFile)); err != nil {
 			return nil, errors.New("no store")
 		}
 	}
-	st, err := openInbox(where, "")
+	st, err := openInbox(where, "", prefix)
 	if err != nil {
 		return nil, err
 	}

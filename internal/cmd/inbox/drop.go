@@ -26,9 +26,10 @@ type DropOptions struct {
 	StateDir string
 	Now      func() time.Time
 
-	Store      string
-	IDs        []uint64
-	AllPending bool
+	Store       string
+	RedisPrefix string
+	IDs         []uint64
+	AllPending  bool
 }
 
 // NewCmdDrop is `kwh inbox drop`.
@@ -43,8 +44,11 @@ given, or every one with --all-pending. The events stay in the inbox (state
 dropped) and kwh inbox replay can still send them.
 
 kwh listen must be stopped: it holds the spool while it runs. (A restart with
-other --forward targets sends what is pending to those instead.)`,
-		Example: "  kwh inbox drop 12 13\n  kwh inbox drop --all-pending",
+other --forward targets sends what is pending to those instead.) On a
+redis:// store shared by several receivers they may run: the forwards leave
+the shared spool at once, so no replica takes them up after a restart or a
+failover; a replica retrying one at this moment goes on until it restarts.`,
+		Example: "  kwh inbox drop 12 13\n  kwh inbox drop --all-pending\n  kwh inbox drop --all-pending --store redis://redis.internal:6379/0",
 		Args: func(c *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0 && !o.AllPending:
@@ -55,6 +59,9 @@ other --forward targets sends what is pending to those instead.)`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := cmdutil.ResolveStore(c.Flags(), &o.Store, &o.RedisPrefix, f.Profile); err != nil {
+				return err
+			}
 			ids, err := parseIDs(args)
 			if err != nil {
 				return err
@@ -67,16 +74,13 @@ other --forward targets sends what is pending to those instead.)`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.AllPending, "all-pending", false, "drop every forward still waiting")
-	storeFlag(cmd, &o.Store)
-	cmd.ValidArgsFunction = completeIDs(&o.Store, o.StateDir, 0)
+	storeFlags(cmd, &o.Store, &o.RedisPrefix)
+	cmd.ValidArgsFunction = completeIDs(&o.Store, &o.RedisPrefix, o.StateDir, f.Profile, 0)
 	return cmd
 }
 
 func dropRun(o *DropOptions) error {
-	if redisstore.IsURL(o.Store) {
-		return cmdutil.FlagErrorf("kwh inbox drop does not work on a Redis store yet")
-	}
-	dropped, err := listen.DropPending(cmp.Or(o.Store, o.StateDir), o.IDs, o.AllPending, o.Now())
+	dropped, err := o.drop()
 	if errors.Is(err, listen.ErrListenerRunning) {
 		return fmt.Errorf("%w: stop it (Ctrl-C) first; its spool is only changed by it while it runs", err)
 	}
@@ -99,4 +103,18 @@ func dropRun(o *DropOptions) error {
 		return fmt.Errorf("nothing pending for inbox id %s (see `kwh inbox list`)", strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// drop takes the forwards out of the spool: a stopped listener's bbolt
+// store, or the Redis store replicas share.
+func (o *DropOptions) drop() ([]store.Pending, error) {
+	if !redisstore.IsURL(o.Store) {
+		return listen.DropPending(cmp.Or(o.Store, o.StateDir), o.IDs, o.AllPending, o.Now())
+	}
+	st, err := redisstore.Open(o.Store, redisstore.Options{Prefix: o.RedisPrefix})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return listen.DropSpooled(st, o.IDs, o.AllPending, o.Now())
 }

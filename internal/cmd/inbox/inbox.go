@@ -34,9 +34,9 @@ app again, while kwh listen runs or after it stopped.`,
 	return cmdutil.Noun(cmd)
 }
 
-// storeFlag is every verb's --store.
-func storeFlag(c *cobra.Command, dir *string) {
-	c.Flags().StringVar(dir, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh), or its redis:// URL")
+// storeFlags are every verb's --store and --redis-prefix.
+func storeFlags(c *cobra.Command, dir, prefix *string) {
+	cmdutil.StoreFlags(c.Flags(), dir, prefix, "kwh listen's store directory (default $XDG_STATE_HOME/kwh), or its redis:// URL")
 }
 
 func parseIDs(args []string) ([]uint64, error) {
@@ -53,9 +53,9 @@ func parseIDs(args []string) ([]uint64, error) {
 
 // openInbox reads the inbox through a running kwh listen when there is one
 // (it holds the store file), and from the store file otherwise.
-func openInbox(storeDir, stateDir string) (store.InboxReader, error) {
+func openInbox(storeDir, stateDir, prefix string) (store.InboxReader, error) {
 	if redisstore.IsURL(storeDir) {
-		return redisstore.Open(storeDir, redisstore.Options{})
+		return redisstore.Open(storeDir, redisstore.Options{Prefix: prefix})
 	}
 	return listen.OpenInbox(cmp.Or(storeDir, stateDir))
 }

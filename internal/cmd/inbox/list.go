@@ -22,11 +22,12 @@ type ListOptions struct {
 	StateDir string
 	Now      func() time.Time
 
-	Store  string
-	Topics []string
-	Since  string
-	Until  string
-	Limit  int
+	Store       string
+	RedisPrefix string
+	Topics      []string
+	Since       string
+	Until       string
+	Limit       int
 }
 
 // NewCmdList is `kwh inbox list`.
@@ -36,6 +37,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Use: "list", Short: "List received events, newest first", Args: cmdutil.NoArgs,
 		Example: "  kwh inbox list\n  kwh inbox list --topic 'order.*' --since 1h -o json",
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := cmdutil.ResolveStore(c.Flags(), &o.Store, &o.RedisPrefix, f.Profile); err != nil {
+				return err
+			}
 			if o.Limit < 0 {
 				return cmdutil.FlagErrorf("--limit must be 0 (no limit) or more")
 			}
@@ -49,7 +53,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd.Flags().StringVar(&o.Since, "since", "", "only received at or after this time or duration ago")
 	cmd.Flags().StringVar(&o.Until, "until", "", "only received before this time or duration ago")
 	cmd.Flags().IntVarP(&o.Limit, "limit", "L", 50, "how many at most")
-	storeFlag(cmd, &o.Store)
+	storeFlags(cmd, &o.Store, &o.RedisPrefix)
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }
@@ -64,7 +68,7 @@ func listRun(o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := openInbox(o.Store, o.StateDir)
+	st, err := openInbox(o.Store, o.StateDir, o.RedisPrefix)
 	if err != nil {
 		return err
 	}

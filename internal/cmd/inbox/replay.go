@@ -26,6 +26,7 @@ type ReplayOptions struct {
 	Now       func() time.Time
 
 	Store       string
+	RedisPrefix string
 	IDs         []uint64
 	To          string
 	KeepHeaders bool
@@ -48,6 +49,9 @@ Kibo's 180 s limit accepts it); --keep-headers sends them untouched.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := cmdutil.ResolveStore(c.Flags(), &o.Store, &o.RedisPrefix, f.Profile); err != nil {
+				return err
+			}
 			ids, err := parseIDs(args)
 			if err != nil {
 				return err
@@ -66,8 +70,8 @@ Kibo's 180 s limit accepts it); --keep-headers sends them untouched.`,
 	}
 	cmd.Flags().StringVar(&o.To, "to", "", "send here instead of the original targets")
 	cmd.Flags().BoolVar(&o.KeepHeaders, "keep-headers", false, "send the original Date and signature, not fresh ones")
-	storeFlag(cmd, &o.Store)
-	cmd.ValidArgsFunction = completeIDs(&o.Store, o.StateDir, 0)
+	storeFlags(cmd, &o.Store, &o.RedisPrefix)
+	cmd.ValidArgsFunction = completeIDs(&o.Store, &o.RedisPrefix, o.StateDir, f.Profile, 0)
 	return cmd
 }
 
@@ -78,7 +82,7 @@ func replayRun(ctx context.Context, o *ReplayOptions) error {
 			secret = p.SharedSecret
 		}
 	}
-	st, err := openInbox(o.Store, o.StateDir)
+	st, err := openInbox(o.Store, o.StateDir, o.RedisPrefix)
 	if err != nil {
 		return err
 	}

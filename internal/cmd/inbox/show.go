@@ -22,8 +22,9 @@ type ShowOptions struct {
 	Printer  func() *output.Printer
 	StateDir string
 
-	Store string
-	ID    uint64
+	Store       string
+	RedisPrefix string
+	ID          uint64
 }
 
 // NewCmdShow is `kwh inbox show`.
@@ -34,6 +35,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Example: "  kwh inbox show 12\n  kwh inbox show 12 -o json --jq .body",
 		Args:    cmdutil.ExactArgs(1, "which delivery? see `kwh inbox list`"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := cmdutil.ResolveStore(c.Flags(), &o.Store, &o.RedisPrefix, f.Profile); err != nil {
+				return err
+			}
 			ids, err := parseIDs(args)
 			if err != nil {
 				return err
@@ -45,13 +49,13 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			return showRun(o)
 		},
 	}
-	storeFlag(cmd, &o.Store)
-	cmd.ValidArgsFunction = completeIDs(&o.Store, o.StateDir, 1)
+	storeFlags(cmd, &o.Store, &o.RedisPrefix)
+	cmd.ValidArgsFunction = completeIDs(&o.Store, &o.RedisPrefix, o.StateDir, f.Profile, 1)
 	return cmd
 }
 
 func showRun(o *ShowOptions) error {
-	st, err := openInbox(o.Store, o.StateDir)
+	st, err := openInbox(o.Store, o.StateDir, o.RedisPrefix)
 	if err != nil {
 		return err
 	}

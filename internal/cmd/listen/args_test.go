@@ -82,15 +82,20 @@ func TestListenArgs(t *testing.T) {
 		{"--redis-wait 1", listen.Config{}, "--redis-wait needs --store redis://"},
 		{"--store redis://localhost:6379/0 --redis-wait -1", listen.Config{}, "--redis-wait -1"},
 		{"--store ftp://localhost:6379", listen.Config{}, "want a directory, or redis://"},
+		{"--store /elsewhere --redis-prefix team1", listen.Config{}, "--redis-prefix applies to a redis:// store"},
 		{"--port 70000", listen.Config{}, "70000"},
 		{"extra", listen.Config{}, "extra"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios, Getenv: func(k string) string {
-				if k == "XDG_STATE_HOME" {
+			configHome := t.TempDir() // no profile: the store is the default
+			f := &cmdutil.Factory{IOStreams: ios, Flags: &cmdutil.GlobalFlags{}, Getenv: func(k string) string {
+				switch k {
+				case "XDG_STATE_HOME":
 					return "/state"
+				case "XDG_CONFIG_HOME":
+					return configHome
 				}
 				return ""
 			}}

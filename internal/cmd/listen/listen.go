@@ -48,7 +48,9 @@ type Options struct {
 	// StoreURL is --store when it names a Redis (redis://, rediss://).
 	StoreURL string
 	// RedisWait is --redis-wait: replicas that must have each event before the 200.
-	RedisWait      int
+	RedisWait int
+	// RedisPrefix starts every key in a Redis store (--redis-prefix).
+	RedisPrefix    string
 	DedupeTTL      time.Duration
 	Sync           bool
 	ForwardTimeout time.Duration
@@ -115,6 +117,9 @@ Everything received stays in the inbox: see kwh inbox.`,
   kwh listen --order entity --max-backlog 50000 --forward http://localhost:3000/hooks`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.ResolveStore(cmd.Flags(), &opts.Store, &opts.RedisPrefix, f.Profile); err != nil {
+				return err
+			}
 			cfg, err := opts.config()
 			if err != nil {
 				return err
@@ -134,7 +139,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.StringArrayVar(&opts.Routes, "route", nil, "forward topics matching GLOB to URL: TOPIC_GLOB=URL, URL=TOPIC_GLOB also read (repeatable)")
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
-	fl.StringVar(&opts.Store, "store", "", "directory for the store (default $XDG_STATE_HOME/kwh), or redis://[user:pass@]host:port/db shared by several kwh listen")
+	cmdutil.StoreFlags(fl, &opts.Store, &opts.RedisPrefix, "directory for the store (default $XDG_STATE_HOME/kwh), or redis://[user:pass@]host:port/db shared by several kwh listen")
 	fl.IntVar(&opts.RedisWait, "redis-wait", 0, "with a redis:// --store, answer 200 only once this many Redis replicas have the event (WAIT; 503 when fewer do within 2s)")
 	cmdutil.DurationVar(fl, &opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
 	fl.BoolVar(&opts.Sync, "sync", false, "forward inline and answer with the app's status")
@@ -227,7 +232,7 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, th.Warning.Render("! no shared secret: signatures are not checked (set KIBO_SHARED_SECRET or run `kwh auth login`)"))
 	}
 	if opts.StoreURL != "" {
-		st, err := redisstore.Open(opts.StoreURL, redisstore.Options{Wait: opts.RedisWait})
+		st, err := redisstore.Open(opts.StoreURL, redisstore.Options{Wait: opts.RedisWait, Prefix: opts.RedisPrefix})
 		if err != nil {
 			return err
 		}

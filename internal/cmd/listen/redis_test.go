@@ -113,3 +113,85 @@ func getStatus(t *testing.T, url string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// The store comes from --store, else KWH_STORE, else the profile's store
+// setting; --redis-prefix keeps deployments apart in one Redis; kwh inbox
+// drop and replay work on the Redis store as on bbolt.
+func TestRedisStoreFromEnvWithPrefixDropAndReplay(t *testing.T) {
+	srv := redistest.Start(t)
+	h := apptest.New(t, apptest.Seed(t))
+	h.Env["KWH_STORE"] = srv.URL()
+	a := newApp(t)
+	a.down.Store(true)
+	run := h.Start("listen", "--port", "0", "-o", "ndjson", "--retry-min", "2ms", "--redis-prefix", "team1", "--forward", a.URL)
+	r := &receiver{Running: run, t: t, ready: next(t, run, listen.KindReady)}
+	r.url = r.ready.URL
+	if r.ready.Store != srv.URL() {
+		t.Fatalf("ready names store %q, want KWH_STORE's %q", r.ready.Store, srv.URL())
+	}
+	for i := range 2 {
+		body, hdr := signedPush(t, fmt.Sprintf("5f1c2e00-0000-0000-0000-%012d", i), "order.opened", fmt.Sprint(i))
+		if code := post(t, r.url, body, hdr); code != 200 {
+			t.Fatalf("event %d: %d", i, code)
+		}
+	}
+	r.waitFor(listen.KindFailed, 1)
+	if res := r.Stop(); res.Code != 0 {
+		t.Fatalf("listen exit %d: %s", res.Code, res.Stderr)
+	}
+	inbox := func(args ...string) apptest.Result {
+		t.Helper()
+		res := h.Run(append([]string{"inbox"}, args...)...)
+		if res.Code != 0 {
+			t.Fatalf("kwh inbox %v: exit %d %s", args, res.Code, res.Stderr)
+		}
+		return res
+	}
+	states := `[.[] | "\(.id) \(.state)"] | join(",")`
+	if got := inbox("list", "--redis-prefix", "team1", "-o", "json", "--jq", states).Stdout; got != "2 pending,1 pending\n" {
+		t.Fatalf("inbox under prefix team1: %q", got)
+	}
+	if got := inbox("list", "-o", "json", "--jq", "length").Stdout; got != "0\n" {
+		t.Fatalf("the default prefix must not see team1's entries: %q", got)
+	}
+	if res := h.Run("inbox", "drop", "1", "--store", srv.URL()); res.Code == 0 {
+		t.Fatalf("drop under the default prefix found team1's forward: %s", res.Stderr)
+	}
+	inbox("drop", "1", "--redis-prefix", "team1")
+	if got := inbox("list", "--redis-prefix", "team1", "-o", "json", "--jq", states).Stdout; got != "2 pending,1 dropped\n" {
+		t.Fatalf("after drop 1: %q", got)
+	}
+	a.down.Store(false)
+	inbox("replay", "1", "--redis-prefix", "team1", "--to", a.URL)
+	if got := a.received(); len(got) != 1 || !strings.Contains(string(got[0].body), `"entityId":"0"`) {
+		t.Fatalf("replay of 1 delivered %d events", len(got))
+	}
+	if res := h.Run("inbox", "drop", "--all-pending", "--redis-prefix", "team1"); res.Code != 0 || !strings.Contains(res.Stderr, "dropped 1 pending forward") {
+		t.Fatalf("drop --all-pending: exit %d %s", res.Code, res.Stderr)
+	}
+}
+
+// TestStoreLocationPrecedence: --store beats KWH_STORE beats the profile.
+func TestStoreLocationPrecedence(t *testing.T) {
+	h := apptest.New(t, apptest.Seed(t))
+	fromProfile, fromEnv, fromFlag := t.TempDir(), t.TempDir(), t.TempDir()
+	if res := h.Run("config", "set", "store", fromProfile); res.Code != 0 {
+		t.Fatalf("config set store: %s", res.Stderr)
+	}
+	storeOf := func(args ...string) string {
+		t.Helper()
+		r := h.Start(append([]string{"listen", "--port", "0", "-o", "ndjson"}, args...)...)
+		defer r.Stop()
+		return next(t, r, listen.KindReady).Store
+	}
+	if got := storeOf(); got != fromProfile {
+		t.Errorf("profile only: store %q, want %q", got, fromProfile)
+	}
+	h.Env["KWH_STORE"] = fromEnv
+	if got := storeOf(); got != fromEnv {
+		t.Errorf("KWH_STORE and profile: store %q, want %q", got, fromEnv)
+	}
+	if got := storeOf("--store", fromFlag); got != fromFlag {
+		t.Errorf("flag, KWH_STORE and profile: store %q, want %q", got, fromFlag)
+	}
+}

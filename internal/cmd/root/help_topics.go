@@ -34,6 +34,7 @@ func environmentHelp() string {
 		config.KeySite:         "site id (flag -s/--site)",
 		config.KeyAuthHost:     "auth host, default home.mozu.com; EU home.euw1.kibocommerce.com (flag --auth-host)",
 		config.KeyAPIHost:      "API host; looked up from the tenant when unset (flag --api-host)",
+		config.KeyStore:        "kwh listen's and kwh inbox's store: a directory, or redis://[user:pass@]host:port/db shared by several receivers (flag --store)",
 	}
 	for _, k := range config.Keys {
 		fmt.Fprintf(&b, "  %s\n      %s\n", strings.Join(config.EnvNames[k], ", "), names[k])

@@ -15,7 +15,7 @@ const module = "github.com/kwh-cli/kwh"
 
 // engines never print or parse flags: they must not depend on the terminal
 // or the command layer, directly or through another package.
-var engines = []string{"kibo", "webhook", "listen", "store", "replay", "emulator", "netutil", "doctor"}
+var engines = []string{"kibo", "webhook", "listen", "store", "replay", "emulator", "netutil", "doctor", "inspector"}
 
 var forbidden = []string{
 	"github.com/spf13/cobra",

@@ -12,6 +12,24 @@ import (
 	"github.com/kwh-cli/kwh/internal/store"
 )
 
+// InspectorPrefix is where the web inspector lives on the admin listener;
+// the public receiver answers 404 under it.
+const InspectorPrefix = "/inspector/"
+
+// AdminPage is a web page served on the loopback admin listener under
+// InspectorPrefix (internal/inspector).
+type AdminPage struct {
+	// Handler builds the page once the store is open.
+	Handler func(st store.ListenStore) http.Handler
+	// Entry is the path and query that open it (with its per-run token):
+	// the ready event's Inspector is the admin listener's URL + Entry.
+	Entry string
+}
+
+func isInspectorPath(p string) bool {
+	return strings.HasPrefix(p, InspectorPrefix) || p == strings.TrimSuffix(InspectorPrefix, "/")
+}
+
 // AdminHandler serves the inbox to `kwh inbox` while kwh listen holds the
 // store: GET /inbox and GET /inbox/{id}, on a separate loopback listener and
 // only with the token kwh listen wrote beside its store.

@@ -73,6 +73,10 @@ type Config struct {
 	// forward that caused the event: they must be quick and never block.
 	Observers []func(Event)
 
+	// Inspector, when set, is served on the loopback admin listener (never
+	// on the public receiver) and named in the ready event.
+	Inspector *AdminPage
+
 	Store     store.ListenStore // nil: the bbolt store in StoreDir
 	StoreName string            // shown in the ready event (default StoreDir)
 	Transport http.RoundTripper

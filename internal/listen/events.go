@@ -77,6 +77,8 @@ type Event struct {
 	Targets []string `json:"targets,omitempty"`
 	Store   string   `json:"store,omitempty"`
 	Sync    bool     `json:"sync,omitempty"`
+	// Inspector is the web inspector's URL with its per-run token.
+	Inspector string `json:"inspector,omitempty"`
 }
 
 // maxQueuedEvents bounds what waits for a slow reader of Events (a stdout

@@ -77,9 +77,14 @@ func Start(cfg Config) (_ *Listener, err error) {
 		}()
 	}
 	status := &statusSource{ready: &l.r.ready, targets: l.r.cfg.AllTargets(), st: l.st, fwd: l.r.fwd}
-	if cfg.StoreDir != "" {
-		if l.stopAdm, err = serveAdmin(cfg.StoreDir, l.st, status); err != nil {
+	inspectorURL := ""
+	if cfg.StoreDir != "" || cfg.Inspector != nil {
+		var adminURL string
+		if l.stopAdm, adminURL, err = serveAdmin(cfg.StoreDir, l.st, status, cfg.Inspector); err != nil {
 			return nil, err
+		}
+		if cfg.Inspector != nil {
+			inspectorURL = adminURL + cfg.Inspector.Entry
 		}
 	}
 	resumed, err := l.r.fwd.resume()
@@ -96,7 +101,7 @@ func Start(cfg Config) (_ *Listener, err error) {
 		l.r.ready.Store(true)
 	}
 	status.url.Store(&url)
-	l.r.emitReady(url, len(resumed))
+	l.r.emitReady(url, inspectorURL, len(resumed))
 	for _, j := range resumed {
 		l.r.fwd.push(j)
 	}
@@ -227,25 +232,36 @@ func maintain(st store.ListenStore, retention time.Duration, now func() time.Tim
 	return func() { close(stop); <-done }
 }
 
-// serveAdmin lets `kwh inbox` read the store while this process holds it:
-// a loopback-only listener, separate from the one a tunnel exposes, guarded
-// by a token in a 0600 file beside the store.
-func serveAdmin(dir string, st store.ListenStore, status *statusSource) (func(), error) {
+// serveAdmin lets `kwh inbox` read the store while this process holds it
+// (with dir: guarded by a token in a 0600 file beside the store) and serves
+// the inspector page: a loopback-only listener, separate from the one a
+// tunnel exposes. It returns how to stop it and its URL.
+func serveAdmin(dir string, st store.ListenStore, status *statusSource, page *AdminPage) (func(), string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	info, err := writeAdminInfo(dir, "http://"+ln.Addr().String())
-	if err != nil {
-		ln.Close()
-		return nil, err
+	base := "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	var info AdminInfo
+	if dir != "" {
+		if info, err = writeAdminInfo(dir, base); err != nil {
+			ln.Close()
+			return nil, "", err
+		}
+		mux.Handle("/", withStatus(AdminHandler(st, info.Token), info.Token, status))
 	}
-	srv := &http.Server{Handler: withStatus(AdminHandler(st, info.Token), info.Token, status), ReadHeaderTimeout: 5 * time.Second}
+	if page != nil {
+		mux.Handle(InspectorPrefix, page.Handler(st))
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() {
-		removeAdminInfo(dir, info)
+		if dir != "" {
+			removeAdminInfo(dir, info)
+		}
 		_ = srv.Close()
-	}, nil
+	}, base, nil
 }
 
 // OpenInbox reads the inbox of the store in dir: through a running kwh

@@ -58,10 +58,10 @@ func (r *Receiver) server(ln net.Listener) (*http.Server, net.Listener) {
 		ConnState: ll.connState, ConnContext: withConn}, ll
 }
 
-// emitReady reports the receiver's public URL ("" without HTTP) and how
-// many spooled forwards it resumed.
-func (r *Receiver) emitReady(publicURL string, resumed int) {
-	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying()})
+// emitReady reports the receiver's public URL ("" without HTTP), the
+// inspector's ("" without one) and how many spooled forwards it resumed.
+func (r *Receiver) emitReady(publicURL, inspectorURL string, resumed int) {
+	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying(), Inspector: inspectorURL})
 }
 
 func (r *Receiver) verifying() bool { return r.cfg.Secret != "" && !r.cfg.SkipVerify }
@@ -76,8 +76,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == http.MethodGet && req.URL.Path == "/readyz":
 		r.serveReady(w)
 		return
-	case !strings.HasPrefix(req.URL.Path, r.cfg.Path):
-		http.NotFound(w, req)
+	case !strings.HasPrefix(req.URL.Path, r.cfg.Path) || isInspectorPath(req.URL.Path):
+		http.NotFound(w, req) // the inspector lives on the loopback admin listener only
 		return
 	case req.Method != http.MethodPost:
 		w.Header().Set("Allow", http.MethodPost)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,70 +82,15 @@ type Entry struct {
 	SetAside string `json:"setAside,omitempty"`
 }
 
-// sensitiveHeaders are never printed: a tunnel or a test client may have
-// sent credentials along with the push.
-var sensitiveHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true}
-
-func redactHeaders(h http.Header) http.Header {
-	out := h.Clone()
-	for k := range out {
-		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
-			out[k] = []string{"[redacted]"}
-		}
-	}
-	return out
-}
-
 func entryOf(d store.Delivery) Entry {
 	body := json.RawMessage(d.Body)
 	if !json.Valid(d.Body) {
 		raw, _ := json.Marshal(string(d.Body))
 		body = raw
 	}
-	return Entry{ID: d.ID, ReceivedAt: d.ReceivedAt, State: state(d), EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID,
-		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: redactHeaders(d.Header), Body: body, Forwards: d.Forwards, SetAside: d.SetAside,
+	return Entry{ID: d.ID, ReceivedAt: d.ReceivedAt, State: d.State(), EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID,
+		Remote: d.Remote, Verified: d.Verified, Method: d.Method, Path: d.Path, Host: d.Host, Header: store.RedactHeaders(d.Header), Body: body, Forwards: d.Forwards, SetAside: d.SetAside,
 		Duplicates: d.Duplicates, LastDuplicateAt: d.LastDuplicateAt}
-}
-
-// state summarises a delivery: set aside when the store could not apply
-// it; otherwise from its per-target results: forwarded (every
-// target took it), pending (kwh is still trying one), failed (kwh gave up on
-// one: --max-attempts, or --sync where the sender retries instead), dropped
-// (kwh inbox drop), and duplicate, skipped or kept when nothing was to be
-// forwarded. A forward moved to another target counts as that target's.
-func state(d store.Delivery) string {
-	switch {
-	case d.SetAside != "":
-		return "set aside"
-	case d.Duplicate:
-		return "duplicate"
-	case d.Skipped:
-		return "skipped"
-	case len(d.Targets) == 0 && len(d.Forwards) == 0:
-		return "kept"
-	}
-	targets := slices.Clone(d.Targets)
-	for t := range d.Forwards {
-		if !slices.Contains(targets, t) {
-			targets = append(targets, t) // --sync forwards are not spooled
-		}
-	}
-	state, live := "forwarded", 0
-	for _, t := range targets {
-		switch f := d.Forwards[t]; {
-		case f.Dropped:
-			continue // moved to another target, or dropped by the user
-		case f.GaveUp:
-			state = "failed"
-		case !f.Delivered:
-			return "pending"
-		}
-		live++
-	}
-	if live == 0 {
-		return "dropped"
-	}
-	return state
 }
 
 func forwardsText(fs map[string]store.ForwardState) string {

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -77,8 +76,8 @@ func showRun(o *ShowOptions) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := strings.Join(d.Header[k], ", ")
-		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
-			v = "[redacted]"
+		if store.IsSensitiveHeader(k) {
+			v = store.Redacted
 		}
 		fields = append(fields, output.Field{Name: "  " + k, Value: v})
 	}

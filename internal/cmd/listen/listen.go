@@ -61,6 +61,7 @@ type Options struct {
 	Order          string
 	Concurrency    int
 	MaxBacklog     int
+	NoInspector    bool
 
 	// Listen is the engine's Config, built from the flags (and checked) before runF.
 	Listen listen.Config
@@ -108,7 +109,10 @@ every event is on disk and goes out once the app catches up. With
 Kibo keeps them and sends them again later (its retries start after 5
 minutes; sandbox tenants do not retry at all, so there a 503 loses the push).
 
-Everything received stays in the inbox: see kwh inbox.`,
+Everything received stays in the inbox: see kwh inbox. The ready banner
+prints the web inspector's URL (loopback only, with a per-run token): a live
+list of what arrived, each request whole, re-forward and copy-as-curl;
+--no-inspector turns it off.`,
 		Example: `  kwh listen --forward http://localhost:3000/hooks
   kwh listen --port 9000 --forward http://localhost:3000/hooks --route 'order.*=http://localhost:4000/orders'
   kwh listen --topic 'shipment.*' --forward http://localhost:3000/hooks -o ndjson
@@ -151,6 +155,7 @@ Everything received stays in the inbox: see kwh inbox.`,
 	fl.IntVar(&opts.Concurrency, "forward-concurrency", listen.DefaultForwardConcurrency, "most forwards in flight at once, all lanes together")
 	fl.IntVar(&opts.MaxBacklog, "max-backlog", 0, "answer 503 with Retry-After (Kibo retries) while this many forwards wait (0: keep accepting)")
 	_ = cmd.RegisterFlagCompletionFunc("order", cobra.FixedCompletions([]string{"topic\tKibo's promise: in order per topic (default)", "entity\tin order per topic and entityId", "none\tno order"}, cobra.ShellCompDirectiveNoFileComp))
+	fl.BoolVar(&opts.NoInspector, "no-inspector", false, "do not serve the web inspector on the loopback admin address")
 	cmdutil.DurationVar(fl, &opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
@@ -238,6 +243,11 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		defer st.Close()
 		cfg.Store = st
+	}
+	if !opts.NoInspector {
+		if err := withInspector(&cfg); err != nil {
+			return err
+		}
 	}
 	l, err := listen.Start(cfg)
 	if err != nil {

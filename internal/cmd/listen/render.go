@@ -181,6 +181,9 @@ func (l lines) banner(e listen.Event) {
 			port = u.Port()
 		}
 		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Expose it: ngrok http %s   ·   cloudflared tunnel --url %s", port, e.URL)))
+		if e.Inspector != "" {
+			fmt.Fprintf(w, "%s  %s\n", th.Success.Render("Inspect"), th.Bold.Render(e.Inspector))
+		}
 	}
 	if e.Pending > 0 {
 		fmt.Fprintln(w, th.Warning.Render(fmt.Sprintf("Resuming %d spooled %s from the last run.", e.Pending, cmdutil.Plural(e.Pending, "forward", "forwards"))))

@@ -57,7 +57,7 @@ type Event struct {
 	Verified   bool      `json:"verified,omitempty"`
 	Target     string    `json:"target,omitempty"`
 	Status     int       `json:"status,omitempty"`
-	LatencyMs  float64   `json:"latencyMs,omitempty"`
+	LatencyMs  float64   `json:"latencyMs,omitempty"` // a forward attempt's; on received, duplicate, skipped: the ack's, store write included
 	Attempt    int       `json:"attempt,omitempty"`
 	// RetryInMs is set on a failed attempt kwh will try again; GaveUp on
 	// one it will not (--max-attempts, or --sync where the sender retries).

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
 	"github.com/kwh-cli/kwh/internal/webhook"
@@ -145,11 +146,12 @@ func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {
 // persist stores a delivery durably (deduplicating on its eventId), runs ack
 // once it is on disk, reports it, and hands a new one to the forwarder.
 func (r *Receiver) persist(d *store.Delivery, ack func()) (bool, error) {
+	start := time.Now()
 	dup, err := r.cfg.Store.Accept(store.Accept{Delivery: d, DedupeKey: webhook.CanonicalID(d.EventID), TTL: r.cfg.DedupeTTL, MarkSeen: true, Now: d.ReceivedAt})
 	if errors.Is(err, store.ErrUnconfirmed) {
 		// Stored but not confirmed (--redis-wait): not acknowledged, yet
 		// kept and spooled, so it is reported and forwarded like any other.
-		r.announce(d, dup)
+		r.announce(d, dup, 0) // not acknowledged: no ack latency
 		if !dup && !d.Skipped {
 			r.fwd.enqueue(d)
 		}
@@ -158,16 +160,18 @@ func (r *Receiver) persist(d *store.Delivery, ack func()) (bool, error) {
 		return false, err
 	}
 	ack()
-	r.announce(d, dup)
+	r.announce(d, dup, time.Since(start))
 	if !dup && !d.Skipped {
 		r.fwd.enqueue(d)
 	}
 	return dup, nil
 }
 
-// announce emits received, duplicate or skipped for a stored delivery.
-func (r *Receiver) announce(d *store.Delivery, dup bool) {
-	e := Event{Kind: KindReceived, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Remote: d.Remote, Verified: d.Verified, Time: d.ReceivedAt}
+// announce emits received, duplicate or skipped for a stored delivery,
+// with how long its acknowledgement took (0: not measured).
+func (r *Receiver) announce(d *store.Delivery, dup bool, ack time.Duration) {
+	e := Event{Kind: KindReceived, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Remote: d.Remote, Verified: d.Verified, Time: d.ReceivedAt,
+		LatencyMs: float64(ack.Microseconds()) / 1000}
 	switch {
 	case dup:
 		e.Kind, e.Reason = KindDuplicate, "already received: not forwarded again"

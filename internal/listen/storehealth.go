@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
@@ -18,13 +19,15 @@ import (
 const storeRetryAfter = 30 * time.Second
 
 type storeHealth struct {
-	emit func(Event)
-	mu   sync.Mutex
-	err  error
+	emit     func(Event)
+	mu       sync.Mutex
+	err      error
+	failures atomic.Uint64 // every refused write (metrics)
 }
 
 // failed records a write the store refused; the first one is reported.
 func (h *storeHealth) failed(err error) {
+	h.failures.Add(1)
 	h.mu.Lock()
 	first := h.err == nil
 	h.err = err
@@ -119,3 +122,7 @@ func (r *Receiver) unavailable(w http.ResponseWriter, what string, err error, re
 	w.Header().Set("Retry-After", fmt.Sprint(int(storeRetryAfter.Seconds())))
 	r.reject(w, http.StatusServiceUnavailable, what+": "+err.Error(), remote, eventID)
 }
+
+// StoreErrors counts the store writes that failed since Start: pushes
+// answered 503, forward outcomes retried.
+func (l *Listener) StoreErrors() uint64 { return l.r.health.failures.Load() }

@@ -27,7 +27,7 @@ func (r *Receiver) serveSync(w http.ResponseWriter, ctx context.Context, d *stor
 		}
 		d.Targets = targets
 		writeOK(w, d.ID)
-		r.announce(d, seen)
+		r.announce(d, seen, 0)
 		return
 	}
 	targets := d.Targets
@@ -37,7 +37,7 @@ func (r *Receiver) serveSync(w http.ResponseWriter, ctx context.Context, d *stor
 		r.unavailable(w, "storing the event", r.health.note(err), d.Remote, d.EventID)
 		return
 	}
-	r.announce(d, false)
+	r.announce(d, false, 0)
 	status, failed := http.StatusOK, false
 	for _, t := range targets {
 		res := r.fwd.attempt(ctx, d, t, 1)

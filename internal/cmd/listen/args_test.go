@@ -84,6 +84,12 @@ func TestListenArgs(t *testing.T) {
 		{"--store ftp://localhost:6379", listen.Config{}, "want a directory, or redis://"},
 		{"--store /elsewhere --redis-prefix team1", listen.Config{}, "--redis-prefix applies to a redis:// store"},
 		{"--port 70000", listen.Config{}, "70000"},
+		{"--metrics-addr 127.0.0.1:9090", base(listen.Config{}), ""},
+		{"--metrics-addr 127.0.0.1:8080", listen.Config{}, "the receiver's own address"},
+		{"--metrics-addr :8080", listen.Config{}, "the receiver's own address"},
+		{"--host 0.0.0.0 --metrics-addr localhost:8080", listen.Config{}, "the receiver's own address"},
+		{"--port 9000 --metrics-addr localhost:8080", base(listen.Config{Addr: "127.0.0.1:9000"}), ""},
+		{"--metrics-addr 9090", listen.Config{}, "want host:port"},
 		{"extra", listen.Config{}, "extra"},
 	}
 	for _, tt := range tests {

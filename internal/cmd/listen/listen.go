@@ -50,7 +50,9 @@ type Options struct {
 	// RedisWait is --redis-wait: replicas that must have each event before the 200.
 	RedisWait int
 	// RedisPrefix starts every key in a Redis store (--redis-prefix).
-	RedisPrefix    string
+	RedisPrefix string
+	// MetricsAddr serves Prometheus metrics on host:port ("" none).
+	MetricsAddr    string
 	DedupeTTL      time.Duration
 	Sync           bool
 	ForwardTimeout time.Duration
@@ -157,6 +159,7 @@ list of what arrived, each request whole, re-forward and copy-as-curl;
 	_ = cmd.RegisterFlagCompletionFunc("order", cobra.FixedCompletions([]string{"topic\tKibo's promise: in order per topic (default)", "entity\tin order per topic and entityId", "none\tno order"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&opts.NoInspector, "no-inspector", false, "do not serve the web inspector on the loopback admin address")
 	cmdutil.DurationVar(fl, &opts.Keep, "keep", 14*24*time.Hour, "how long the inbox keeps what it received (0 keeps everything)")
+	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics, a listener of its own (default: none)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }
@@ -197,6 +200,9 @@ func (opts *Options) config() (listen.Config, error) {
 	}
 	if opts.MaxBacklog < 0 {
 		return listen.Config{}, cmdutil.FlagErrorf("--max-backlog %d: want 0 (no limit) or a number of forwards", opts.MaxBacklog)
+	}
+	if err := checkMetricsAddr(opts.MetricsAddr, net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))); err != nil {
+		return listen.Config{}, err
 	}
 	if opts.Sync && len(opts.Forward)+len(routes) == 0 {
 		return listen.Config{}, cmdutil.FlagErrorf("--sync needs --forward or --route: it answers with the app's status")
@@ -249,10 +255,16 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
+	watch, stopMetrics, err := serveMetrics(opts, &cfg)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	l, err := listen.Start(cfg)
 	if err != nil {
 		return cmdutil.ExplainConflict(err, opts.Host, opts.Port, cfg.StoreName)
 	}
+	watch(l)
 	r := &Renderer{Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Printer: opts.Printer(), Talk: th, Location: opts.Location}
 	done := make(chan error, 1)
 	go func() { done <- r.Render(l.Events()) }()

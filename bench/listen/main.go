@@ -34,6 +34,7 @@ const secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 func main() {
 	kwhBin := flag.String("kwh", "", "kwh binary (default: go build it)")
 	bare := flag.String("bare-server", "", "internal: serve a bare 200 handler on this address")
+	appAddr := flag.String("app-server", "", "internal: serve the signature-checking app on this address")
 	duration := flag.Duration("duration", 5*time.Second, "length of each saturation phase")
 	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of the 1,000 req/s phase")
 	ingestOnly := flag.Bool("ingest-only", false, "diagnostic: run kwh listen without --forward")
@@ -47,6 +48,10 @@ func main() {
 	flag.Parse()
 	if *bare != "" {
 		serveBare(*bare)
+		return
+	}
+	if *appAddr != "" {
+		serveApp(*appAddr)
 		return
 	}
 	rs, err := parseRates(*rates)

@@ -110,20 +110,13 @@ func (run *loadRun) judge(a *app, wait time.Duration) outcome {
 			ids, sentAt = append(ids, id), append(sentAt, run.sentAt[i])
 		}
 	}
-	var arr []time.Time
-	for {
-		arr = a.arrivals(ids)
-		missing := 0
-		for _, t := range arr {
-			if t.IsZero() {
-				missing++
-			}
-		}
-		o.allArrived = missing == 0
-		if o.allArrived || time.Since(run.end) > wait {
-			break
-		}
+	for a.count() < len(ids) && time.Since(run.end) <= wait {
 		time.Sleep(20 * time.Millisecond)
+	}
+	arr := a.arrivals(ids)
+	o.allArrived = true
+	for _, t := range arr {
+		o.allArrived = o.allArrived && !t.IsZero()
 	}
 	o.drained = max(0, time.Since(run.end))
 	lags := make([]time.Duration, len(arr))

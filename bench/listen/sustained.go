@@ -35,7 +35,7 @@ type stepResult struct {
 	rate int
 	outcome
 	cpuPerEvent time.Duration // the system's CPU from the start of the load until drained, per acked event
-	rtt         time.Duration // kwh: median forward round trip
+	rtt, rtt99  time.Duration // kwh: forward round trip, median and p99
 	maxInFlight int64         // most requests the app had open at once
 }
 
@@ -43,7 +43,7 @@ type stepResult struct {
 // step, until two steps in a row fall short; it prints a row per step.
 func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (map[string][]stepResult, error) {
 	fmt.Printf("\nsustained end to end: open-loop signed pushes (six topics), an app that checks every signature, %s per step\n", stepDur)
-	fmt.Printf("%-30s %9s %8s %14s %8s %10s %9s %10s %8s\n", "", "offered/s", "acked/s", "reached app/s", "reached", "lag p99", "CPU/event", "fwd RTT", "app conc")
+	fmt.Printf("%-30s %9s %8s %14s %8s %10s %9s %17s %8s\n", "", "offered/s", "acked/s", "reached app/s", "reached", "lag p99", "CPU/event", "fwd RTT p50/p99", "app conc")
 	out := map[string][]stepResult{}
 	for _, sys := range systems {
 		short := 0
@@ -58,8 +58,8 @@ func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (ma
 			if !res.sustains() {
 				mark = "  (short)"
 			}
-			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %10s %8d%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
-				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt), res.maxInFlight, mark)
+			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %17s %8d%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
+				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt, res.rtt99), res.maxInFlight, mark)
 			if res.sustains() {
 				short = 0
 			} else if short++; short == 2 {
@@ -78,13 +78,13 @@ func runStep(sys system, a *app, rate int, d time.Duration, wait time.Duration) 
 	cpu0 := cpuOf(inst.pids())
 	run := openLoad(inst.url, rate, d)
 	o := run.judge(a, wait)
-	res := stepResult{rate: rate, outcome: o, maxInFlight: a.maxIn.Load()}
+	res := stepResult{rate: rate, outcome: o, maxInFlight: a.maxInFlight()}
 	if o.acked > 0 {
 		res.cpuPerEvent = (cpuOf(inst.pids()) - cpu0) / time.Duration(o.acked)
 	}
 	inst.stop()
 	if inst.fwd != nil {
-		res.rtt = inst.fwd.median()
+		res.rtt, res.rtt99 = inst.fwd.quantiles()
 	}
 	return res, nil
 }
@@ -104,11 +104,11 @@ func lagText(d time.Duration) string {
 	return ms(d)
 }
 
-func rttText(d time.Duration) string {
-	if d == 0 {
+func rttText(p50, p99 time.Duration) string {
+	if p50 == 0 {
 		return "—"
 	}
-	return ms(d)
+	return ms(p50) + "/" + strings.TrimSuffix(ms(p99), " ms")
 }
 
 // kwhSystem runs kwh listen with extra flags (e.g. --order entity), a new
@@ -181,18 +181,21 @@ func (l *latencies) collect(lines *bufio.Scanner) {
 	l.ch <- vals
 }
 
-// median waits for the stream to end (the instance stopped) and returns the
-// median forward round trip.
-func (l *latencies) median() time.Duration {
+// quantiles waits for the stream to end (the instance stopped) and returns
+// the forward round trip's median and 99th percentile.
+func (l *latencies) quantiles() (p50, p99 time.Duration) {
 	select {
 	case l.vals = <-l.ch:
 	case <-time.After(5 * time.Second):
 	}
 	if len(l.vals) == 0 {
-		return 0
+		return 0, 0
 	}
 	sort.Float64s(l.vals)
-	return time.Duration(l.vals[len(l.vals)/2] * float64(time.Millisecond))
+	at := func(q int) time.Duration {
+		return time.Duration(l.vals[min(len(l.vals)-1, len(l.vals)*q/100)] * float64(time.Millisecond))
+	}
+	return at(50), at(99)
 }
 
 // kwhSupports reports whether the kwh binary has a listen flag (bench runs

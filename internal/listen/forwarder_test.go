@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -430,5 +432,63 @@ func TestLaneKeyString(t *testing.T) {
 	}
 	if LaneKey(OrderTopic, "t", "x", "1", 7) != LaneKey(OrderTopic, "t", "x", "2", 8) {
 		t.Error("topic order: one lane per target and topic, whatever the entity")
+	}
+}
+
+// TestForwardingProgressesUnderFlood: while pushes keep arriving as fast as
+// several senders can post them, forwards keep reaching the app: the senders
+// stop once the app has counted enough forwards, which must happen long
+// before they run out of pushes to send. No timing: only counts.
+func TestForwardingProgressesUnderFlood(t *testing.T) {
+	const senders, wantForwards, maxPushes = 8, 150, 20000
+	for _, order := range []Order{OrderTopic, OrderEntity} {
+		t.Run(string(order), func(t *testing.T) {
+			app, forwards := sink(t, http.StatusOK)
+			l, err := Start(Config{Addr: "127.0.0.1:0", StoreDir: t.TempDir(), Secret: testSecret, Forward: []string{app.URL}, Order: order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.Stop() })
+			url := nextKind(t, l.Events(), KindReady).URL
+			go func() {
+				for range l.Events() {
+				}
+			}()
+			topics := []string{"order.opened", "order.closed", "shipment.created", "return.opened", "product.updated", "customeraccount.created"}
+			var sent, acked atomic.Int64
+			var wg sync.WaitGroup
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
+			for s := range senders {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for forwards.Load() < wantForwards {
+						n := sent.Add(1)
+						if n > maxPushes {
+							return
+						}
+						id := fmt.Sprintf("5f1c2e00-0000-0000-%04d-%012d", s, n)
+						body := webhook.Push{EventID: id, Topic: topics[n%int64(len(topics))], EntityID: strconv.FormatInt(n%50, 10), Timestamp: "2026-11-20T12:00:00.000Z"}.Marshal()
+						req, _ := http.NewRequest(http.MethodPost, url+"/", bytes.NewReader(body))
+						req.Header = webhook.SignedHeaders(testSecret, webhook.Context{Tenant: "1"}, body, time.Now())
+						resp, err := client.Do(req)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusOK {
+							acked.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if got := forwards.Load(); got < wantForwards {
+				t.Fatalf("forwarding starved: %d forwards reached the app while %d pushes were acknowledged", got, acked.Load())
+			}
+			t.Logf("%d forwards reached the app while %d pushes were acknowledged", forwards.Load(), acked.Load())
+		})
 	}
 }

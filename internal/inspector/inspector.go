@@ -53,7 +53,10 @@ type Options struct {
 	MaxAge time.Duration
 	// Title names what is inspected (the store).
 	Title string
-	Now   func() time.Time
+	// Static means nothing is receiving (kwh inbox web): the list is loaded
+	// once, with no live stream.
+	Static bool
+	Now    func() time.Time
 }
 
 // Inspector serves the page. Observe feeds its live list; Page mounts it on
@@ -117,7 +120,9 @@ func (in *Inspector) Handler(st store.InboxReader) http.Handler {
 	mux.HandleFunc("GET "+Base+"events/{id}/request.http", s.download)
 	mux.HandleFunc("POST "+Base+"events/{id}/reforward", s.reforward)
 	mux.HandleFunc("GET "+Base+"api/deliveries", s.rows)
-	mux.HandleFunc("GET "+Base+"api/stream", s.stream)
+	if !in.opts.Static {
+		mux.HandleFunc("GET "+Base+"api/stream", s.stream)
+	}
 	mux.Handle("GET "+Base+"assets/", http.StripPrefix(Base, http.FileServerFS(files)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
@@ -187,6 +192,23 @@ func loopbackHost(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// Serve serves the inspector over st on ln until ctx ends (kwh inbox web).
+func (in *Inspector) Serve(ctx context.Context, ln net.Listener, st store.InboxReader) error {
+	srv := &http.Server{Handler: in.Handler(st), ReadHeaderTimeout: 5 * time.Second}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		_ = srv.Close() // event streams never end by themselves
+	}()
+	err := srv.Serve(ln)
+	<-stopped
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
 }
 
 // errReadOnly answers a re-forward the page cannot make.

@@ -30,11 +30,12 @@ type server struct {
 // page is what every template gets.
 type page struct {
 	Title, Token string
+	Live         bool
 	Detail       *Detail
 }
 
 func (s *server) render(w http.ResponseWriter, name string, p page) {
-	p.Token, p.Title = s.in.token, s.in.opts.Title
+	p.Token, p.Title, p.Live = s.in.token, s.in.opts.Title, !s.in.opts.Static
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := s.in.pages.ExecuteTemplate(w, name, p); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

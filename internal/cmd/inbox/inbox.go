@@ -29,7 +29,7 @@ func NewCmdInbox(f *cmdutil.Factory) *cobra.Command {
 its store. List it, show a whole request, or forward chosen events to your
 app again, while kwh listen runs or after it stopped.`,
 	}
-	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdReplay(f, nil), NewCmdDrop(f, nil))
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdReplay(f, nil), NewCmdDrop(f, nil), NewCmdWeb(f, nil))
 	return cmdutil.Noun(cmd)
 }
 

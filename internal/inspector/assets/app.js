@@ -76,13 +76,6 @@
       rows.replaceChildren(...list.map(rowEl));
       apply();
     });
-    const live = $('#live');
-    const es = new EventSource(base + 'api/stream');
-    es.onopen = () => { live.dataset.state = 'on'; live.textContent = 'live'; load(); };
-    es.onerror = () => { live.dataset.state = 'off'; live.textContent = 'reconnecting…'; };
-    es.addEventListener('row', (e) => upsert(JSON.parse(e.data)));
-    es.addEventListener('resync', load);
-
     document.addEventListener('keydown', (e) => {
       if (e.target.matches('input, select')) {
         if (e.key === 'Escape') e.target.blur();
@@ -94,6 +87,13 @@
       if (e.key === 'k' || e.key === 'ArrowUp') { (visible[i - 1] || visible[0])?.focus(); e.preventDefault(); }
       if (e.key === '/') { f.topic.focus(); e.preventDefault(); }
     });
+    const live = $('#live');
+    if ($('meta[name="kwh-live"]').content !== 'true') return load(); // kwh inbox web: nothing arrives
+    const es = new EventSource(base + 'api/stream');
+    es.onopen = () => { live.dataset.state = 'on'; live.textContent = 'live'; load(); };
+    es.onerror = () => { live.dataset.state = 'off'; live.textContent = 'reconnecting…'; };
+    es.addEventListener('row', (e) => upsert(JSON.parse(e.data)));
+    es.addEventListener('resync', load);
   }
 
   function initDetail() {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/inspector"
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltstore"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -258,5 +260,46 @@ func TestStreamSendsNewRows(t *testing.T) {
 	}
 	if row.ID != id || row.Topic != "return.created" || row.EntityID != "RET-4" || !row.Verified {
 		t.Fatalf("row %+v", row)
+	}
+}
+
+// With a store kwh listen did not open from a directory (Redis: no admin
+// API file), the inspector still gets its own loopback listener.
+func TestInspectorWithoutAStoreDirectory(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "listen.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	in, err := inspector.New(inspector.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := listen.Start(listen.Config{Addr: "127.0.0.1:0", Store: st, Inspector: in.Page(), Observers: []func(listen.Event){in.Observe}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Stop()
+	ready := <-l.Events()
+	go func() {
+		for range l.Events() {
+		}
+	}()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(ready.Inspector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("opening %q: %d", ready.Inspector, res.StatusCode)
+	}
+	res, err = http.Get(strings.TrimSuffix(strings.Split(ready.Inspector, "/inspector/")[0], "/") + "/inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("the inbox API beside it: %d, want 404 (no admin file, no token for it)", res.StatusCode)
 	}
 }

@@ -71,7 +71,13 @@ func (r *Renderer) writer(out, talk io.Writer) func(listen.Event) error {
 	ios.Out = out
 	p.IO = &ios
 	l := lines{out: out, talk: talk, data: p.Theme, theme: r.Talk, loc: r.Location}
-	return output.Stream(&p, l.styled, func(e listen.Event) error { return plain(out, e) })
+	return output.Stream(&p, l.styled, func(e listen.Event) error {
+		if e.Kind == listen.KindReady && e.Inspector != "" {
+			// Piped lines are data; the person still reads stderr.
+			fmt.Fprintln(talk, "Inspect "+e.Inspector)
+		}
+		return plain(out, e)
+	})
 }
 
 func plain(w io.Writer, e listen.Event) error {

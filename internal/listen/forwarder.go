@@ -16,9 +16,9 @@ import (
 // a target is down. A fixed pool of workers (--forward-concurrency) sends
 // the head of any runnable lane: one with a job and nothing in flight. A
 // lane waiting to retry holds no worker (a timer makes it runnable again),
-// and a forward's outcome is written to the store beside the pool: the
-// lane waits for that write (shared with ingest in a group commit), its
-// worker sends another lane's forward meanwhile.
+// and a forward's outcome is written to the store beside the pool: neither
+// the worker nor (up to MaxUnrecorded) the lane waits for that write, which
+// shares the group commit with every push being acknowledged.
 type forwarder struct {
 	cfg    *Config
 	emit   func(Event)
@@ -45,10 +45,22 @@ type forwarder struct {
 type lane struct {
 	key   Lane
 	queue []job
-	// busy: a worker has its head, or its outcome is being written, or it
-	// waits to retry. Nothing else of the lane runs meanwhile.
+	// busy: a worker has its head, or its failure is being recorded, or
+	// it waits to retry. Nothing else of the lane runs meanwhile.
 	busy bool
+	// unrecorded counts forwards the app took whose outcome is still
+	// being written: the lane goes on meanwhile, up to MaxUnrecorded.
+	unrecorded int
+	queued     bool // in forwarder.runnable
 }
+
+// MaxUnrecorded is how far a lane runs ahead of its records: a delivered
+// forward's outcome joins the store's next group commit, which a flood of
+// pushes makes several times longer than a forward to a local app, and a
+// lane waiting for each would send one event per commit. A crash resends
+// what was delivered but not yet recorded: at most this many per lane, plus
+// the one in flight, in order, with the same eventIds (at-least-once).
+const MaxUnrecorded = 8
 
 // job is one forward. A job keeps its delivery (body included) while the
 // bodies queued jobs keep stay under holdBudget; beyond, it keeps just the
@@ -132,18 +144,22 @@ func (f *forwarder) push(j job) {
 	}
 	l.queue = append(l.queue, j)
 	f.backlog.add(j.id, j.at)
-	if len(l.queue) == 1 && !l.busy {
-		f.makeRunnable(l)
-	}
+	f.settle(l)
 }
 
-// makeRunnable queues a lane for a worker; f.mu is held.
-func (f *forwarder) makeRunnable(l *lane) {
-	if f.stopped {
-		return
+// settle queues a lane for a worker when it can send now, or forgets it
+// when it has nothing left to do; f.mu is held.
+func (f *forwarder) settle(l *lane) {
+	switch {
+	case len(l.queue) == 0 && !l.busy && l.unrecorded == 0:
+		if f.lanes[l.key] == l {
+			delete(f.lanes, l.key)
+		}
+	case len(l.queue) > 0 && !l.busy && l.unrecorded < MaxUnrecorded && !l.queued && !f.stopped:
+		l.queued = true
+		f.runnable = append(f.runnable, l)
+		f.wake.Signal()
 	}
-	f.runnable = append(f.runnable, l)
-	f.wake.Signal()
 }
 
 // work is one worker of the pool: it sends the head of a runnable lane, one
@@ -176,7 +192,7 @@ func (f *forwarder) next() (*lane, job, bool) {
 	l := f.runnable[0]
 	f.runnable[0] = nil
 	f.runnable = f.runnable[1:]
-	l.busy = true
+	l.queued, l.busy = false, true
 	return l, l.queue[0], true
 }
 
@@ -194,15 +210,14 @@ func (f *forwarder) wakeLanes() {
 	parked := f.parked
 	f.parked = nil
 	for _, l := range parked {
-		if len(l.queue) > 0 && !l.busy {
-			f.makeRunnable(l)
-		}
+		f.settle(l)
 	}
 }
 
 // finish takes a lane's head job out of it and out of the backlog: it was
-// delivered, given up or unreadable. The lane stays busy until released.
-func (f *forwarder) finish(l *lane) {
+// delivered, given up or unreadable. With an outcome to write, the lane
+// counts it unrecorded until recorded; its next job may go now.
+func (f *forwarder) finish(l *lane, outcome bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	j := l.queue[0]
@@ -210,18 +225,27 @@ func (f *forwarder) finish(l *lane) {
 	l.queue = l.queue[1:]
 	f.held -= j.held
 	f.backlog.done(j.id)
+	if outcome {
+		l.unrecorded++
+	}
+	l.busy = false
+	f.settle(l)
 }
 
-// release ends a lane's busy spell: its next job may go.
+// recorded notes a finished forward's outcome written.
+func (f *forwarder) recorded(l *lane) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l.unrecorded--
+	f.settle(l)
+}
+
+// release ends a lane's wait for a retry: its head may go again.
 func (f *forwarder) release(l *lane) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	l.busy = false
-	if len(l.queue) == 0 {
-		delete(f.lanes, l.key)
-		return
-	}
-	f.makeRunnable(l)
+	f.settle(l)
 }
 
 // keepHead stores what a retry of the lane's head needs: its delivery and
@@ -241,8 +265,7 @@ func (f *forwarder) step(l *lane, j job) {
 		var err error
 		if d, err = f.load(j); err != nil {
 			f.emit(Event{Kind: KindFailed, DeliveryID: j.id, Topic: j.topic, Target: j.target, Reason: "reading the spooled event: " + err.Error()})
-			f.finish(l) // nothing to send; do not block the lane
-			f.release(l)
+			f.finish(l, false) // nothing to send; do not block the lane
 			return
 		}
 		n = d.Forwards[j.target].Attempts + 1
@@ -258,17 +281,16 @@ func (f *forwarder) step(l *lane, j job) {
 	}
 	finished := res.ok() || next.giveUp
 	if finished {
-		f.finish(l)
+		f.finish(l, true)
 	} else {
 		f.keepHead(l, d, n+1)
 	}
-	// The lane waits for the outcome to be durable (the worker does not):
-	// a crash then resends at most the one forward per lane in flight, and
-	// a lane's records stay in order.
+	// The worker never waits for the record. A failed forward's lane does
+	// (then its back-off), so its records stay in order.
 	f.writeOutcome(func() {
 		f.record(d, j.target, res, n, next)
 		if finished {
-			f.release(l)
+			f.recorded(l)
 		} else {
 			f.retryAfter(l, next.retryIn)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kwh-cli/kwh/internal/store"
+	"github.com/kwh-cli/kwh/internal/store/boltstore"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -490,5 +493,73 @@ func TestForwardingProgressesUnderFlood(t *testing.T) {
 			}
 			t.Logf("%d forwards reached the app while %d pushes were acknowledged", forwards.Load(), acked.Load())
 		})
+	}
+}
+
+// slowRecords is a store whose Complete waits until the test lets it:
+// forward outcomes stuck behind a long group commit.
+type slowRecords struct {
+	store.ListenStore
+	entered chan string // the topic of each Complete that started waiting
+	topics  sync.Map    // delivery id → topic
+	let     chan struct{}
+}
+
+func (s *slowRecords) Accept(a store.Accept) (bool, error) {
+	dup, err := s.ListenStore.Accept(a)
+	s.topics.Store(a.Delivery.ID, a.Delivery.Topic)
+	return dup, err
+}
+
+func (s *slowRecords) Complete(p store.Pending, st store.ForwardState) error {
+	topic, _ := s.topics.Load(p.DeliveryID)
+	s.entered <- topic.(string)
+	<-s.let
+	return s.ListenStore.Complete(p, st)
+}
+
+// TestLaneRunsAheadOfItsRecords: a lane sends its next event while the last
+// one's outcome is still being written, up to MaxUnrecorded; then it waits,
+// holding no worker (another lane goes on), and resumes as records land.
+func TestLaneRunsAheadOfItsRecords(t *testing.T) {
+	app, got := sink(t, http.StatusOK)
+	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bolt.Close() })
+	st := &slowRecords{ListenStore: bolt, entered: make(chan string, 64), let: make(chan struct{})}
+	l := startIngest(t, Config{Store: st, Forward: []string{app.URL}, Order: OrderTopic, ForwardConcurrency: 1})
+	release := sync.OnceFunc(func() { close(st.let) })
+	t.Cleanup(release) // before the listener stops: it waits for its records
+	const total = MaxUnrecorded + 5
+	for i := range total {
+		ingest(t, l, i+1, "order.opened", "1")
+	}
+	waitEntered := func(n int) map[string]int {
+		t.Helper()
+		seen := map[string]int{}
+		for range n {
+			select {
+			case topic := <-st.entered:
+				seen[topic]++
+			case <-time.After(20 * time.Second):
+				t.Fatalf("records waiting: %v, want %d", seen, n)
+			}
+		}
+		return seen
+	}
+	waitEntered(MaxUnrecorded)
+	if n := got.Load(); n != MaxUnrecorded {
+		t.Fatalf("the app got %d events with every record pending, want %d (MaxUnrecorded)", n, MaxUnrecorded)
+	}
+	ingest(t, l, total+1, "order.closed", "1") // another lane: the one worker is free
+	if seen := waitEntered(1); seen["order.closed"] != 1 {
+		t.Fatalf("another lane's forward did not go while the first waited for its records: %v", seen)
+	}
+	release()
+	waitEntered(total - MaxUnrecorded)
+	if n := got.Load(); n != total+1 {
+		t.Errorf("the app got %d events, want %d", n, total+1)
 	}
 }

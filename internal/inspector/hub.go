@@ -12,6 +12,10 @@ import (
 // browser is told to reload its list instead (it fell behind).
 const clientBuffer = 256
 
+// maxBrowsers bounds the open event streams (each holds a buffer and a
+// goroutine); more get 503 and EventSource tries again.
+const maxBrowsers = 64
+
 // hub fans delivery ids out to the connected browsers without ever waiting
 // for one: a full buffer marks the browser as lagging.
 type hub struct {
@@ -26,11 +30,15 @@ type client struct {
 
 func newHub() *hub { return &hub{clients: map[*client]struct{}{}} }
 
+// join adds a browser, or returns nil when maxBrowsers are connected.
 func (h *hub) join() *client {
 	c := &client{ids: make(chan uint64, clientBuffer)}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.clients) >= maxBrowsers {
+		return nil
+	}
 	h.clients[c] = struct{}{}
-	h.mu.Unlock()
 	return c
 }
 

@@ -39,3 +39,15 @@ func TestAttemptLogIsBounded(t *testing.T) {
 		t.Fatalf("%d attempts kept, want %d", n, maxLoggedAttempts)
 	}
 }
+
+func TestBrowsersAreBounded(t *testing.T) {
+	h := newHub()
+	for range maxBrowsers {
+		if h.join() == nil {
+			t.Fatal("refused a browser below the bound")
+		}
+	}
+	if h.join() != nil {
+		t.Fatalf("took a browser past %d", maxBrowsers)
+	}
+}

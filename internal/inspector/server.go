@@ -31,6 +31,7 @@ type server struct {
 type page struct {
 	Title, Token string
 	Live         bool
+	Limit        int
 	Detail       *Detail
 }
 
@@ -42,7 +43,9 @@ func (s *server) render(w http.ResponseWriter, name string, p page) {
 	}
 }
 
-func (s *server) list(w http.ResponseWriter, r *http.Request) { s.render(w, "list.html", page{}) }
+func (s *server) list(w http.ResponseWriter, r *http.Request) {
+	s.render(w, "list.html", page{Limit: listLimit})
+}
 
 // delivery reads the {id} of the path, answering 400 or 404 itself.
 func (s *server) delivery(w http.ResponseWriter, r *http.Request) (*store.Delivery, bool) {
@@ -131,10 +134,14 @@ func (s *server) reforward(w http.ResponseWriter, r *http.Request) {
 // stream sends a row each time a delivery changes, as Server-Sent Events;
 // a browser that fell behind is told to reload its list instead.
 func (s *server) stream(w http.ResponseWriter, r *http.Request) {
+	c := s.in.hub.join()
+	if c == nil {
+		http.Error(w, fmt.Sprintf("%d inspector pages are open already: close some", maxBrowsers), http.StatusServiceUnavailable)
+		return
+	}
+	defer s.in.hub.leave(c)
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
-	c := s.in.hub.join()
-	defer s.in.hub.leave(c)
 	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil || rc.Flush() != nil {
 		return
 	}

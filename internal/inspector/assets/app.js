@@ -74,6 +74,7 @@
     };
     const load = () => fetch(base + 'api/deliveries').then((res) => res.json()).then((list) => {
       rows.replaceChildren(...list.map(rowEl));
+      $('#more').hidden = list.length < +$('.list').dataset.limit;
       apply();
     });
     document.addEventListener('keydown', (e) => {

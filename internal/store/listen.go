@@ -59,6 +59,9 @@ type Pending struct {
 	DeliveryID uint64
 	Target     string
 	Topic      string // empty when the store does not know it
+	// EntityID is set by a store.Leaser's SpoolAfter (--order entity
+	// lanes need it); empty otherwise.
+	EntityID string
 }
 
 // Accept describes one received request to store.
@@ -89,9 +92,9 @@ var ErrNotFound = errors.New("no such delivery in the inbox")
 //
 // A store shared by several receivers (Redis) implements the same contract:
 // dedupe is decided by the store, so of two concurrent copies of an event
-// on two replicas exactly one is new; Claim hands each replica only the
-// forwards it may deliver (a lease on their lanes), so a forward is sent by
-// one replica at a time.
+// on two replicas exactly one is new; and it is a store.Leaser, so that
+// each replica forwards only the lanes it holds a lease on (Claim still
+// returns every spooled forward: kwh inbox drop and the like use it).
 type ListenStore interface {
 	// Accept stores the delivery, giving it an inbox ID, and, unless its key
 	// was seen within the TTL, marks the key seen (a.MarkSeen) and spools a

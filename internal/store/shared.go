@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // What a store shared over the network (Redis) adds to the contract. A
 // store only this process holds (bbolt) implements none of it, and kwh
@@ -34,4 +37,31 @@ type DurabilityReader interface {
 // it recovers, so readiness follows the store even when no push arrives.
 type Prober interface {
 	Probe() error
+}
+
+// LanePartitions is how many partitions a shared store leases lanes in: a
+// lane's partition is a hash of its key modulo this, the same on every
+// replica, so many lanes (--order entity) still mean few lease keys.
+const LanePartitions = 64
+
+// Leaser is a store several replicas share that leases partitions of lanes
+// to one replica at a time: a replica forwards only the lanes of the
+// partitions it holds, so each forward is sent by one replica at a time and
+// order per lane holds across replicas. A lease lapses unless renewed: the
+// partitions of a replica that died go to the others within a lease time.
+type Leaser interface {
+	// Lease renews this replica's partitions for ttl and takes free ones
+	// up to its share (every partition divided among the live replicas,
+	// rounded up); it returns the partitions it holds and its share. One
+	// holding more than its share (it was alone when it took them) gives
+	// the excess up (Release) once nothing of theirs is in flight.
+	Lease(ttl time.Duration) (held []int, share int, err error)
+	// Release gives partitions up at once, so others take them at their
+	// next renewal; leaving also says this replica is gone (shutdown).
+	Release(partitions []int, leaving bool) error
+	// SpoolAfter returns up to limit spooled forwards whose DeliveryID is
+	// above after, in arrival order, with Topic and EntityID. What is
+	// spooled later always has a higher DeliveryID. A page ends after a
+	// delivery's last forward (unless one delivery fills it).
+	SpoolAfter(after uint64, limit int) ([]Pending, error)
 }

@@ -22,7 +22,7 @@ import (
 // KEYS: id, seen, origin, inbox, spool.
 // ARGV: delivery key prefix, dedupe key ("" none), now ms, expiry ms,
 // markSeen (1/0), meta if new, meta if a duplicate, body, topic, received
-// ms, targets... Returns {duplicate (1/0), inbox id}.
+// ms, entity id, targets... Returns {duplicate (1/0), inbox id}.
 var acceptScript = redis.NewScript(`
 local dup = 0
 if ARGV[2] ~= '' then
@@ -44,10 +44,10 @@ if dup == 0 and ARGV[2] ~= '' and ARGV[5] == '1' then
 end
 local meta = ARGV[6]
 if dup == 1 then meta = ARGV[7] end
-redis.call('HSET', ARGV[1] .. id, 'meta', meta, 'body', ARGV[8], 'topic', ARGV[9], 'at', ARGV[10])
+redis.call('HSET', ARGV[1] .. id, 'meta', meta, 'body', ARGV[8], 'topic', ARGV[9], 'at', ARGV[10], 'entity', ARGV[11])
 redis.call('ZADD', KEYS[4], id, id)
 if dup == 0 then
-  for i = 11, #ARGV do
+  for i = 12, #ARGV do
     redis.call('ZADD', KEYS[5], id, id .. '|' .. ARGV[i])
   end
 end
@@ -71,7 +71,7 @@ func (s *Store) Accept(a store.Accept) (bool, error) {
 	if a.MarkSeen {
 		mark = "1"
 	}
-	args := []any{s.prefix + ":d:", a.DedupeKey, ms(a.Now), ms(a.Now.Add(a.TTL)), mark, fresh, dupMeta, a.Delivery.Body, d.Topic, ms(d.ReceivedAt)}
+	args := []any{s.prefix + ":d:", a.DedupeKey, ms(a.Now), ms(a.Now.Add(a.TTL)), mark, fresh, dupMeta, a.Delivery.Body, d.Topic, ms(d.ReceivedAt), d.EntityID}
 	for _, t := range a.Delivery.Targets {
 		args = append(args, t)
 	}

@@ -35,11 +35,12 @@ import (
 //	                       ms), dups and lastdup (later copies: how many,
 //	                       the last one's Unix ms), and per target f:<t> (its last
 //	                       store.ForwardState), n:<t> (attempts), r:<t>
-//	                       (dropped by Retarget: note and time)
-//
-// Reserved for forwarding across replicas (not written yet): P:lease:<lane>,
-// a lane's owner with a TTL (SET NX PX), and P:replica:<id>, a replica's
-// heartbeat.
+//	                       (dropped by Retarget: note and time), entity
+//	                       (its entity id, for --order entity lanes)
+//	P:lease:<n>    string  the replica holding lane partition n, expiring
+//	                       (lease.go)
+//	P:replicas     zset    replica id → when its heartbeat lapses (Unix ms)
+//	P:probe        string  written by Probe, expiring
 const (
 	keyID     = "id"
 	keySeen   = "seen"
@@ -85,6 +86,7 @@ type Store struct {
 	prefix      string
 	wait        int
 	waitTimeout time.Duration
+	replica     string // this process among the replicas (lane leases)
 }
 
 // opTimeout bounds one store call, whatever go-redis's own timeouts: a slow
@@ -114,7 +116,7 @@ func Open(rawURL string, o Options) (*Store, error) {
 	if o.Wait < 0 {
 		return nil, fmt.Errorf("--redis-wait %d: want 0 or more replicas", o.Wait)
 	}
-	s := &Store{rdb: redis.NewClient(opt), prefix: prefix, wait: o.Wait, waitTimeout: cmp.Or(o.WaitTimeout, DefaultWaitTimeout)}
+	s := &Store{rdb: redis.NewClient(opt), prefix: prefix, replica: newReplicaID(), wait: o.Wait, waitTimeout: cmp.Or(o.WaitTimeout, DefaultWaitTimeout)}
 	s.ForwardRecorder = s.forward
 	ctx, cancel := s.ctx()
 	defer cancel()

@@ -64,11 +64,19 @@ func TestDurabilityReadsTheServer(t *testing.T) {
 func TestWaitForReplicas(t *testing.T) {
 	primary := redistest.Start(t)
 	replica := primary.StartReplica()
-	st, err := Open(primary.URL(), Options{Prefix: "kwh", Wait: 1, WaitTimeout: 200 * time.Millisecond})
+	// WAIT returns as soon as the replica acknowledged: a long timeout
+	// costs nothing while it is up (and a loaded machine may need it). Once
+	// it is down, hasty sees the shortfall without waiting long.
+	st, err := Open(primary.URL(), Options{Prefix: "kwh", Wait: 1, WaitTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	hasty, err := Open(primary.URL(), Options{Prefix: "kwh", Wait: 1, WaitTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hasty.Close()
 	if d := st.Durability(); !strings.Contains(d.Statement, "--redis-wait 1: each event is also on 1 replica") {
 		t.Errorf("durability with --redis-wait: %q", d.Statement)
 	}
@@ -77,7 +85,7 @@ func TestWaitForReplicas(t *testing.T) {
 	}
 	replica.Kill()
 	d := &store.Delivery{EventID: "e2", Topic: "order.opened", ReceivedAt: t0, Targets: []string{"http://app"}}
-	dup, err := st.Accept(store.Accept{Delivery: d, DedupeKey: "e2", TTL: time.Hour, MarkSeen: true, Now: t0})
+	dup, err := hasty.Accept(store.Accept{Delivery: d, DedupeKey: "e2", TTL: time.Hour, MarkSeen: true, Now: t0})
 	if !errors.Is(err, store.ErrUnconfirmed) || dup || d.ID == 0 || !strings.Contains(err.Error(), "0 of the 1 replicas") {
 		t.Fatalf("with the replica down: dup %v id %d err %v, want unconfirmed", dup, d.ID, err)
 	}
@@ -87,7 +95,7 @@ func TestWaitForReplicas(t *testing.T) {
 	if p, err := st.Claim(); err != nil || len(p) != 2 {
 		t.Fatalf("spool: %v %v, want both events", p, err)
 	}
-	if dup, err := push(st, "e2"); !errors.Is(err, store.ErrUnconfirmed) || !dup {
+	if dup, err := push(hasty, "e2"); !errors.Is(err, store.ErrUnconfirmed) || !dup {
 		t.Fatalf("a retry with the replica still down: %v %v", dup, err)
 	}
 	replica.Restart()

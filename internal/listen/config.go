@@ -57,6 +57,10 @@ type Config struct {
 	// shared store: does this replica hold the lane's lease?). A lane it
 	// refuses waits, holding no worker, until Listener.WakeLanes.
 	MayRun func(Lane) bool
+	// LeaseTime is how long a replica of a shared store (store.Leaser)
+	// holds its lanes without renewing: a replica that dies loses them to
+	// the others within it. 0 is DefaultLeaseTime.
+	LeaseTime time.Duration
 	// MinBodyRate (bytes/s) applies to a request body after BodyGrace; a
 	// request must be read within RequestTimeout (bounds.go). Negative
 	// MinBodyRate disables the rate check.
@@ -131,6 +135,9 @@ func (c *Config) setDefaults() error {
 	}
 	if _, err := ParseOrder(string(c.Order)); err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if c.LeaseTime <= 0 {
+		c.LeaseTime = DefaultLeaseTime
 	}
 	if c.ForwardConcurrency <= 0 {
 		c.ForwardConcurrency = DefaultForwardConcurrency

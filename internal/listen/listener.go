@@ -64,7 +64,8 @@ func Start(cfg Config) (_ *Listener, err error) {
 		return nil, err
 	}
 	l.stopMnt = maintain(l.st, l.r.cfg.Retention, l.r.cfg.Now)
-	l.stopWch = l.r.health.watch(l.st)
+	l.stopWch = l.r.health.watch()
+	l.r.share = shareLanes(&l.r.cfg, l.r.fwd, l.r.emit)
 	var ln net.Listener
 	if cfg.Addr != "" {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -87,9 +88,11 @@ func Start(cfg Config) (_ *Listener, err error) {
 			inspectorURL = adminURL + cfg.Inspector.Entry
 		}
 	}
-	resumed, err := l.r.fwd.resume()
-	if err != nil {
-		return nil, fmt.Errorf("resuming spooled forwards: %w", err)
+	var resumed []job // with lane leases, the spool is read once they are held
+	if l.r.share == nil {
+		if resumed, err = l.r.fwd.resume(); err != nil {
+			return nil, fmt.Errorf("resuming spooled forwards: %w", err)
+		}
 	}
 	url := ""
 	if ln != nil {
@@ -104,6 +107,9 @@ func Start(cfg Config) (_ *Listener, err error) {
 	l.r.emitReady(url, inspectorURL, len(resumed))
 	for _, j := range resumed {
 		l.r.fwd.push(j)
+	}
+	if l.r.share != nil {
+		go l.r.share.run()
 	}
 	l.reportSetAside()
 	l.reportDurability()
@@ -156,7 +162,9 @@ func (l *Listener) Run(ctx context.Context) error {
 		l.Stop()
 		return nil
 	case err := <-l.srvErr:
+		l.r.share.halt()
 		l.r.fwd.stop(0)
+		l.r.share.leave()
 		l.r.events.close()
 		l.stopped = true
 		l.release()
@@ -180,7 +188,9 @@ func (l *Listener) Stop() int {
 		_ = l.srv.Shutdown(ctx)
 		cancel()
 	}
+	l.r.share.halt() // its in-flight forwards finish before others may take its lanes
 	pending := l.r.fwd.stop(grace)
+	l.r.share.leave()
 	l.r.emit(Event{Kind: KindStopped, Pending: pending})
 	l.r.events.close()
 	l.release()

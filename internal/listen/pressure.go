@@ -35,7 +35,7 @@ func (r *Receiver) serveReady(w http.ResponseWriter) {
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
 	}
-	if err := r.health.check(r.cfg.Store); err != nil {
+	if err := r.health.check(); err != nil {
 		http.Error(w, "not ready: the store cannot write: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}

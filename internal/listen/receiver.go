@@ -22,6 +22,7 @@ type Receiver struct {
 	fwd    *forwarder
 	ready  atomic.Bool
 	health *storeHealth
+	share  *sharing // lane leases, with a store several replicas share
 }
 
 // New builds the request pipeline and its forwarder alone: an http.Handler
@@ -31,7 +32,7 @@ func New(cfg Config) (*Receiver, error) {
 		return nil, err
 	}
 	r := &Receiver{cfg: cfg, events: newEventQueue(cfg.Now)}
-	r.health = &storeHealth{emit: r.emit}
+	r.health = &storeHealth{emit: r.emit, st: cfg.Store}
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	r.fwd.health = r.health
 	return r, nil
@@ -153,7 +154,7 @@ func (r *Receiver) persist(d *store.Delivery, ack func()) (bool, error) {
 		// kept and spooled, so it is reported and forwarded like any other.
 		r.announce(d, dup, 0) // not acknowledged: no ack latency
 		if !dup && !d.Skipped {
-			r.fwd.enqueue(d)
+			r.enqueue(d)
 		}
 	}
 	if r.health.note(err) != nil {
@@ -162,9 +163,19 @@ func (r *Receiver) persist(d *store.Delivery, ack func()) (bool, error) {
 	ack()
 	r.announce(d, dup, time.Since(start))
 	if !dup && !d.Skipped {
-		r.fwd.enqueue(d)
+		r.enqueue(d)
 	}
 	return dup, nil
+}
+
+// enqueue hands a new delivery to this replica's forwarder, or, with lane
+// leases, to whichever replica holds its lanes.
+func (r *Receiver) enqueue(d *store.Delivery) {
+	if r.share != nil {
+		r.share.accepted(d)
+		return
+	}
+	r.fwd.enqueue(d)
 }
 
 // announce emits received, duplicate or skipped for a stored delivery,

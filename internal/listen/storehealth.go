@@ -22,7 +22,8 @@ type storeHealth struct {
 	emit     func(Event)
 	mu       sync.Mutex
 	err      error
-	failures atomic.Uint64 // every refused write (metrics)
+	st       store.ListenStore // the store as given, asked whether it can Probe
+	failures atomic.Uint64     // every refused write (metrics)
 }
 
 // failed records a write the store refused; the first one is reported.
@@ -70,8 +71,8 @@ func (h *storeHealth) note(err error) error {
 // check is /readyz's question: a store that can probe itself (Redis) is
 // asked now, so readiness follows it even when no push arrives; another
 // says what its last write said.
-func (h *storeHealth) check(st store.ListenStore) error {
-	if p, ok := st.(store.Prober); ok {
+func (h *storeHealth) check() error {
+	if p, ok := h.st.(store.Prober); ok {
 		return h.note(p.Probe())
 	}
 	return h.problem()
@@ -87,8 +88,8 @@ const (
 // watch probes a store that can probe itself until the returned func is
 // called: failures and recoveries are reported without waiting for a push
 // (a load balancer that took a replica out of rotation sends none).
-func (h *storeHealth) watch(st store.ListenStore) (stop func()) {
-	p, ok := st.(store.Prober)
+func (h *storeHealth) watch() (stop func()) {
+	p, ok := h.st.(store.Prober)
 	if !ok {
 		return func() {}
 	}

@@ -61,7 +61,11 @@ type Leaser interface {
 	Release(partitions []int, leaving bool) error
 	// SpoolAfter returns up to limit spooled forwards whose DeliveryID is
 	// above after, in arrival order, with Topic and EntityID. What is
-	// spooled later always has a higher DeliveryID. A page ends after a
-	// delivery's last forward (unless one delivery fills it).
+	// spooled later always has a higher DeliveryID. A delivery's forwards
+	// come together, so a page may hold more than limit; fewer than limit
+	// means there was no more.
 	SpoolAfter(after uint64, limit int) ([]Pending, error)
+	// Spooled says (a value on the channel, several coalesced) that some
+	// replica spooled forwards, until stop is called.
+	Spooled() (nudges <-chan struct{}, stop func())
 }

@@ -37,6 +37,7 @@ func TestListenArgs(t *testing.T) {
 		}
 		c.Order = cmp.Or(c.Order, listen.OrderTopic)
 		c.ForwardConcurrency = cmp.Or(c.ForwardConcurrency, listen.DefaultForwardConcurrency)
+		c.LeaseTime = cmp.Or(c.LeaseTime, listen.DefaultLeaseTime)
 		return c
 	}
 	tests := []struct {
@@ -80,6 +81,12 @@ func TestListenArgs(t *testing.T) {
 			return c
 		}(), ""},
 		{"--redis-wait 1", listen.Config{}, "--redis-wait needs --store redis://"},
+		{"--store redis://localhost:6379/0 --lease-time 3s", func() listen.Config {
+			c := base(listen.Config{LeaseTime: 3 * time.Second})
+			c.StoreDir, c.StoreName = "", "redis://localhost:6379/0"
+			return c
+		}(), ""},
+		{"--lease-time 500ms", listen.Config{}, "--lease-time 500ms: want 1s or more"},
 		{"--store redis://localhost:6379/0 --redis-wait -1", listen.Config{}, "--redis-wait -1"},
 		{"--store ftp://localhost:6379", listen.Config{}, "want a directory, or redis://"},
 		{"--store /elsewhere --redis-prefix team1", listen.Config{}, "--redis-prefix applies to a redis:// store"},

@@ -52,7 +52,9 @@ type Options struct {
 	// RedisPrefix starts every key in a Redis store (--redis-prefix).
 	RedisPrefix string
 	// MetricsAddr serves Prometheus metrics on host:port ("" none).
-	MetricsAddr    string
+	MetricsAddr string
+	// LeaseTime is --lease-time: how long a replica holds its lanes unrenewed.
+	LeaseTime      time.Duration
 	DedupeTTL      time.Duration
 	Sync           bool
 	ForwardTimeout time.Duration
@@ -146,6 +148,7 @@ list of what arrived, each request whole, re-forward and copy-as-curl;
 	fl.StringArrayVar(&opts.Topics, "topic", nil, "forward only these topics or globs; others are acked and skipped (repeatable)")
 	fl.BoolVar(&opts.SkipVerify, "skip-verify", false, "do not check signatures")
 	cmdutil.StoreFlags(fl, &opts.Store, &opts.RedisPrefix, "directory for the store (default $XDG_STATE_HOME/kwh), or redis://[user:pass@]host:port/db shared by several kwh listen")
+	cmdutil.DurationVar(fl, &opts.LeaseTime, "lease-time", listen.DefaultLeaseTime, "with a redis:// --store, how long a replica holds its lanes without renewing: those of a replica that dies go to the others within it")
 	fl.IntVar(&opts.RedisWait, "redis-wait", 0, "with a redis:// --store, answer 200 only once this many Redis replicas have the event (WAIT; 503 when fewer do within 2s)")
 	cmdutil.DurationVar(fl, &opts.DedupeTTL, "dedupe-ttl", listen.DefaultDedupeTTL, "how long an eventId counts as seen (Kibo gives up after 14 days)")
 	fl.BoolVar(&opts.Sync, "sync", false, "forward inline and answer with the app's status")
@@ -220,6 +223,9 @@ func (opts *Options) config() (listen.Config, error) {
 	if opts.RedisWait < 0 {
 		return listen.Config{}, cmdutil.FlagErrorf("--redis-wait %d: want the number of Redis replicas to wait for (0: none)", opts.RedisWait)
 	}
+	if opts.LeaseTime < time.Second {
+		return listen.Config{}, cmdutil.FlagErrorf("--lease-time %s: want 1s or more (it is renewed every third of it)", opts.LeaseTime)
+	}
 	if opts.RedisWait > 0 && opts.StoreURL == "" {
 		return listen.Config{}, cmdutil.FlagErrorf("--redis-wait needs --store redis://…: it waits for Redis replicas")
 	}
@@ -228,7 +234,7 @@ func (opts *Options) config() (listen.Config, error) {
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
 		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,
-		Order: order, ForwardConcurrency: opts.Concurrency, MaxBacklog: opts.MaxBacklog,
+		Order: order, ForwardConcurrency: opts.Concurrency, MaxBacklog: opts.MaxBacklog, LeaseTime: opts.LeaseTime,
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package listen_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -11,33 +12,40 @@ import (
 	"github.com/kwh-cli/kwh/internal/store/redisstore/redistest"
 )
 
-// Two replicas, one Redis, one app: every event sent three times, the
-// copies alternating between the replicas, reaches the app once; kwh inbox
-// reads the shared store through the same URL.
+// Two replicas, one Redis, one app: 300 distinct events, each sent three
+// times with the copies alternating between the replicas, reach the app
+// once each, in order per topic, whichever replica holds a topic's lane;
+// kwh inbox reads the shared store through the same URL.
 func TestTwoReplicasOneRedis(t *testing.T) {
 	srv := redistest.Start(t)
 	h := apptest.New(t, apptest.Seed(t))
-	a := newApp(t)
-	replicas := []*receiver{start(t, h, srv.URL(), "--forward", a.URL), start(t, h, srv.URL(), "--forward", a.URL)}
-	for _, r := range replicas {
-		defer r.Stop()
+	a := newLaneApp()
+	appSrv := httptest.NewServer(a)
+	defer appSrv.Close()
+	replicas := []*receiver{
+		start(t, h, srv.URL(), "--forward", appSrv.URL, "--lease-time", "1s"),
+		start(t, h, srv.URL(), "--forward", appSrv.URL, "--lease-time", "1s"),
 	}
-	const events = 20
+	topics := []string{"order.opened", "order.closed", "shipment.statuschanged", "product.updated", "return.opened", "customer.created"}
+	const events = 300
+	ids := make([]string, events)
 	for i := range events {
-		for k := range 3 { // the first copy goes to replica i%2, which forwards it
-			body, hdr := signedPush(t, fmt.Sprintf("5f1c2e00-0000-0000-0000-%012d", i), "order.opened", fmt.Sprint(i))
+		ids[i] = fmt.Sprintf("5f1c2e00-0000-0000-0000-%012d", i)
+		for k := range 3 { // the first copy goes to replica i%2
+			body, hdr := signedPush(t, ids[i], topics[i%len(topics)], fmt.Sprint(i))
 			if code := post(t, replicas[(i+k)%2].url, body, hdr); code != 200 {
 				t.Fatalf("event %d copy %d: %d", i, k, code)
 			}
 		}
 	}
+	a.waitFor(t, func() []string { return ids })
 	for _, r := range replicas {
-		r.waitFor(listen.KindForwarded, events/2)
+		r.Stop() // nothing is left to forward: nothing more can reach the app
 	}
-	if got := len(a.received()); got != events {
-		t.Fatalf("the app got %d events, want %d (no duplicates)", got, events)
+	if dups := a.checkLanes(t); dups != 0 || len(a.count) != events {
+		t.Fatalf("the app got %d distinct events and %d duplicates, want %d and 0", len(a.count), dups, events)
 	}
-	res := h.Run("inbox", "list", "--store", srv.URL(), "-o", "json", "--jq", "length")
+	res := h.Run("inbox", "list", "--store", srv.URL(), "--limit", "1000", "-o", "json", "--jq", "length")
 	if res.Code != 0 || res.Stdout != fmt.Sprintf("%d\n", events) {
 		t.Fatalf("inbox list on the Redis store: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
 	}

@@ -22,7 +22,8 @@ import (
 // KEYS: id, seen, origin, inbox, spool.
 // ARGV: delivery key prefix, dedupe key ("" none), now ms, expiry ms,
 // markSeen (1/0), meta if new, meta if a duplicate, body, topic, received
-// ms, entity id, targets... Returns {duplicate (1/0), inbox id}.
+// ms, entity id, the channel that says a forward was spooled (Spooled),
+// targets... Returns {duplicate (1/0), inbox id}.
 var acceptScript = redis.NewScript(`
 local dup = 0
 if ARGV[2] ~= '' then
@@ -46,10 +47,11 @@ local meta = ARGV[6]
 if dup == 1 then meta = ARGV[7] end
 redis.call('HSET', ARGV[1] .. id, 'meta', meta, 'body', ARGV[8], 'topic', ARGV[9], 'at', ARGV[10], 'entity', ARGV[11])
 redis.call('ZADD', KEYS[4], id, id)
-if dup == 0 then
-  for i = 12, #ARGV do
+if dup == 0 and #ARGV >= 13 then
+  for i = 13, #ARGV do
     redis.call('ZADD', KEYS[5], id, id .. '|' .. ARGV[i])
   end
+  redis.call('PUBLISH', ARGV[12], id)
 end
 return {dup, id}
 `)
@@ -71,7 +73,7 @@ func (s *Store) Accept(a store.Accept) (bool, error) {
 	if a.MarkSeen {
 		mark = "1"
 	}
-	args := []any{s.prefix + ":d:", a.DedupeKey, ms(a.Now), ms(a.Now.Add(a.TTL)), mark, fresh, dupMeta, a.Delivery.Body, d.Topic, ms(d.ReceivedAt), d.EntityID}
+	args := []any{s.prefix + ":d:", a.DedupeKey, ms(a.Now), ms(a.Now.Add(a.TTL)), mark, fresh, dupMeta, a.Delivery.Body, d.Topic, ms(d.ReceivedAt), d.EntityID, s.key(chanSpooled)}
 	for _, t := range a.Delivery.Targets {
 		args = append(args, t)
 	}

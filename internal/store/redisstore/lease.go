@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"time"
 
@@ -133,11 +132,21 @@ func (s *Store) SpoolAfter(after uint64, limit int) ([]store.Pending, error) {
 		}
 	}
 	if len(members) == limit && len(out) > 0 {
-		// A full page may have cut a delivery's forwards: leave its last
-		// delivery to the next page, which starts after the one before.
-		last := out[len(out)-1].DeliveryID
-		if cut := slices.IndexFunc(out, func(p store.Pending) bool { return p.DeliveryID == last }); cut > 0 {
-			out = out[:cut]
+		// A full page may have cut the last delivery's forwards: read the
+		// rest of them, so the next page can start after that delivery.
+		last := strconv.FormatUint(out[len(out)-1].DeliveryID, 10)
+		rest, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.key(keySpool), ByScore: true, Start: last, Stop: last}).Result()
+		if err != nil {
+			return nil, wrap("read the spool", err)
+		}
+		have := map[string]bool{}
+		for _, m := range members {
+			have[m] = true
+		}
+		for _, m := range rest {
+			if id, target, ok := parseSpoolMember(m); ok && !have[m] {
+				out = append(out, store.Pending{DeliveryID: id, Target: target})
+			}
 		}
 	}
 	return out, s.fillLanes(ctx, out)
@@ -183,4 +192,33 @@ func (s *Store) fillLanes(ctx context.Context, ps []store.Pending) error {
 		ps[i].EntityID = d.EntityID
 	}
 	return nil
+}
+
+// chanSpooled is the Pub/Sub channel (prefixed) the accept script
+// publishes to when it spools forwards, so replicas read the spool at once
+// rather than at their next poll.
+const chanSpooled = "spooled"
+
+// Spooled implements store.Leaser. Go-redis resubscribes by itself after a
+// lost connection; a message lost meanwhile only delays a read until the
+// next poll.
+func (s *Store) Spooled() (<-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sub := s.rdb.Subscribe(ctx, s.key(chanSpooled))
+	out := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range sub.Channel() {
+			select {
+			case out <- struct{}{}:
+			default: // one waiting nudge is as good as many
+			}
+		}
+	}()
+	return out, func() {
+		cancel()
+		_ = sub.Close()
+		<-done
+	}
 }

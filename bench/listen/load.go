@@ -92,9 +92,10 @@ func post(url string, i int) (sent, error) {
 	return sent{id: id, at: start, took: time.Since(start)}, nil
 }
 
-// saturate sends from conc loops for d; loaded runs when the sending ends,
-// before waiting for forwards.
-func saturate(url string, conc int, d time.Duration, s *sink, loaded func()) result {
+// saturate sends from conc loops for d, request i to urls[i%len(urls)]
+// (several: replicas behind a load balancer); loaded runs when the sending
+// ends, before waiting for forwards.
+func saturate(urls []string, conc int, d time.Duration, s *sink, loaded func()) result {
 	var mu sync.Mutex
 	var all []sent
 	var errs atomic.Int64
@@ -108,7 +109,8 @@ func saturate(url string, conc int, d time.Duration, s *sink, loaded func()) res
 			defer wg.Done()
 			var mine []sent
 			for time.Now().Before(deadline) {
-				r, err := post(url, int(n.Add(1)))
+				i := int(n.Add(1))
+				r, err := post(urls[i%len(urls)], i)
 				if err != nil {
 					errs.Add(1)
 					continue
@@ -129,8 +131,9 @@ func saturate(url string, conc int, d time.Duration, s *sink, loaded func()) res
 	return res
 }
 
-// steady sends at a fixed rate, each request at its scheduled time.
-func steady(url string, perSec int, d time.Duration, s *sink) result {
+// steady sends at a fixed rate, each request at its scheduled time,
+// request i to urls[i%len(urls)].
+func steady(urls []string, perSec int, d time.Duration, s *sink) result {
 	total := int(d.Seconds() * float64(perSec))
 	interval := time.Second / time.Duration(perSec)
 	results := make(chan sent, total)
@@ -144,7 +147,7 @@ func steady(url string, perSec int, d time.Duration, s *sink) result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := post(url, i)
+			r, err := post(urls[i%len(urls)], i)
 			if err != nil {
 				errs.Add(1)
 				return

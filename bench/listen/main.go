@@ -45,6 +45,7 @@ func main() {
 	cpuRate := flag.Int("cpu-rate", 2000, "steady rate at which CPU per event (ingest, forward) is measured; 0 skips")
 	noNginx := flag.Bool("no-nginx", false, "skip the nginx proxy_pass reference")
 	only := flag.Bool("sustained-only", false, "skip the acknowledgement phases")
+	replicas := flag.Bool("replicas", false, "only compare one kwh listen on bbolt with two on one Redis (needs redis-server)")
 	flag.Parse()
 	if *bare != "" {
 		serveBare(*bare)
@@ -52,6 +53,13 @@ func main() {
 	}
 	if *appAddr != "" {
 		serveApp(*appAddr)
+		return
+	}
+	if *replicas {
+		if err := runReplicas(*kwhBin, *duration, *rateDur); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	rs, err := parseRates(*rates)
@@ -117,7 +125,7 @@ func run(kwhBin string, duration, rateDur time.Duration, ingestOnly, acks bool, 
 	fmt.Printf("kwh listen benchmark · loopback · %d CPUs · concurrency 32 for %s, then 1,000 req/s for %s\n\n", numCPU(), duration, rateDur)
 	cpu0, self0 := cpuTime(bareCmd.Process.Pid), cpuTime(os.Getpid())
 	var bareCPU, bareSelf time.Duration
-	bareRes := saturate(bareURL, 32, duration, nil, func() {
+	bareRes := saturate([]string{bareURL}, 32, duration, nil, func() {
 		bareCPU, bareSelf = cpuTime(bareCmd.Process.Pid)-cpu0, cpuTime(os.Getpid())-self0
 	})
 	bareCPU, bareSelf = perReq(bareCPU, bareRes), perReq(bareSelf, bareRes)
@@ -129,7 +137,7 @@ func run(kwhBin string, duration, rateDur time.Duration, ingestOnly, acks bool, 
 	// phase does not inherit the saturation phase's forwarding backlog.
 	err = withKwh(kwhBin, filepath.Join(dir, "store1"), fwdURL, func(url string, pid int) {
 		cpu0, self0 := cpuTime(pid), cpuTime(os.Getpid())
-		kwhRes = saturate(url, 32, duration, fwd, func() {
+		kwhRes = saturate([]string{url}, 32, duration, fwd, func() {
 			kwhCPU, kwhSelf = cpuTime(pid)-cpu0, cpuTime(os.Getpid())-self0
 			during = sink.count()
 		})
@@ -141,7 +149,7 @@ func run(kwhBin string, duration, rateDur time.Duration, ingestOnly, acks bool, 
 	}
 	sink.reset()
 	err = withKwh(kwhBin, filepath.Join(dir, "store2"), fwdURL, func(url string, pid int) {
-		rated = steady(url, 1000, rateDur, fwd)
+		rated = steady([]string{url}, 1000, rateDur, fwd)
 		peak = vmHWM(pid)
 	})
 	if err != nil {

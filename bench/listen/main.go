@@ -46,6 +46,7 @@ func main() {
 	noNginx := flag.Bool("no-nginx", false, "skip the nginx proxy_pass reference")
 	only := flag.Bool("sustained-only", false, "skip the acknowledgement phases")
 	replicas := flag.Bool("replicas", false, "only compare one kwh listen on bbolt with two on one Redis (needs redis-server)")
+	redisFsync := flag.String("redis-fsync", "always", "with -replicas: Redis's appendfsync (always: as durable as bbolt; everysec: Redis's default)")
 	flag.Parse()
 	if *bare != "" {
 		serveBare(*bare)
@@ -56,7 +57,7 @@ func main() {
 		return
 	}
 	if *replicas {
-		if err := runReplicas(*kwhBin, *duration, *rateDur); err != nil {
+		if err := runReplicas(*kwhBin, *redisFsync, *duration, *rateDur); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

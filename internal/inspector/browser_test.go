@@ -296,6 +296,23 @@ func TestInspectorInABrowser(t *testing.T) {
 		s.app.waitCount(t, `"entityId":"ORD-1001"`, 2)
 	})
 
+	t.Run("an open event follows the engine without reload", func(t *testing.T) {
+		do(t, ctx, chromedp.Navigate(base), chromedp.Click(chromedp.CSS(`#rows .row[data-entity="ORD-1002"]`)), chromedp.WaitVisible(chromedp.ID("signature")))
+		if d := run(t, ctx, chromedp.Text(chromedp.ID("dups"))); d != "1" {
+			t.Fatalf("duplicates %q, want 1", d)
+		}
+		body := filepath.Join(t.TempDir(), "again.json") // Kibo's redelivery: the same eventId
+		if err := os.WriteFile(body, []byte(run(t, ctx, chromedp.TextContent(chromedp.ID("body-raw")))), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.kwhLoadedOnce = true`))
+		s.send(t, "order.updated", "--data", body)
+		poll(t, ctx, `document.getElementById('dups').textContent === '2' && !document.getElementById('stale').hidden`)
+		if !run(t, ctx, chromedp.Evaluate[bool](`window.kwhLoadedOnce === true`)) {
+			t.Fatal("the page was reloaded")
+		}
+	})
+
 	t.Run("the .http download passes kwh verify --request", func(t *testing.T) {
 		dir := t.TempDir()
 		progress := chromedp.Events(ctx, browser.DownloadProgress)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
@@ -20,7 +21,10 @@ const listLimit = 500
 // and the browser keep the connection.
 const keepAlive = 20 * time.Second
 
-var funcs = template.FuncMap{"base": func() string { return Base }}
+var funcs = template.FuncMap{
+	"base": func() string { return Base },
+	"cls":  func(s string) string { return strings.ReplaceAll(s, " ", "-") }, // "set aside" is one class
+}
 
 type server struct {
 	in *Inspector

@@ -136,6 +136,25 @@
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !e.target.matches('input, select, textarea')) $('#back').click();
     });
+    // Live: this event's state, duplicates and forwards follow the engine.
+    const fw = $('#forwards');
+    if ($('meta[name="kwh-live"]').content !== 'true') return;
+    new EventSource(base + 'api/stream').addEventListener('row', (e) => {
+      const r = JSON.parse(e.data);
+      if (String(r.id) !== fw.dataset.id) return;
+      const st = $('#state');
+      st.textContent = r.state;
+      st.className = 'state s-' + r.state.replace(' ', '-');
+      $('#dups').textContent = r.duplicates || 'none';
+      const ul = el('ul', 'targets');
+      for (const f of r.forwards) {
+        const li = el('li');
+        li.append(el('span', 'state s-' + f.state, f.text), ' ' + f.target);
+        ul.append(li);
+      }
+      fw.querySelector('.targets')?.replaceWith(ul);
+      $('#stale').hidden = false;
+    });
   }
 
   if ($('#rows')) initList();

@@ -67,6 +67,9 @@ type Config struct {
 	MinBodyRate    int
 	BodyGrace      time.Duration
 	RequestTimeout time.Duration
+	// IngestSlots bounds the pushes in kwh's own work at once (gate.go); 0
+	// is DefaultIngestSlots per CPU, negative unbounded.
+	IngestSlots int
 	// MaxConns caps open connections; 0 derives it from the descriptor limit.
 	MaxConns int
 	// ShutdownGrace bounds how long in-flight forwards may finish at shutdown.

@@ -23,6 +23,7 @@ type Receiver struct {
 	ready  atomic.Bool
 	health *storeHealth
 	share  *sharing // lane leases, with a store several replicas share
+	gate   *ingestGate
 }
 
 // New builds the request pipeline and its forwarder alone: an http.Handler
@@ -31,7 +32,7 @@ func New(cfg Config) (*Receiver, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	r := &Receiver{cfg: cfg, events: newEventQueue(cfg.Now)}
+	r := &Receiver{cfg: cfg, events: newEventQueue(cfg.Now), gate: newIngestGate(cfg.IngestSlots, cfg.Sync)}
 	r.health = &storeHealth{emit: r.emit, st: cfg.Store}
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	r.fwd.health = r.health
@@ -90,6 +91,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, err := r.readBody(w, req)
 	if err == nil {
 		markBusy(req)
+		r.gate.enter()
+		defer r.gate.leave()
 	}
 	if err != nil {
 		var tooBig *http.MaxBytesError

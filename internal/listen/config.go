@@ -83,6 +83,9 @@ type Config struct {
 	// Inspector, when set, is served on the loopback admin listener (never
 	// on the public receiver) and named in the ready event.
 	Inspector *AdminPage
+	// MetricsURL is where Prometheus metrics are served (kwh listen
+	// --metrics-addr, its own listener); named in the ready event.
+	MetricsURL string
 
 	Store     store.ListenStore // nil: the bbolt store in StoreDir
 	StoreName string            // shown in the ready event (default StoreDir)

@@ -79,6 +79,8 @@ type Event struct {
 	Sync    bool     `json:"sync,omitempty"`
 	// Inspector is the web inspector's URL with its per-run token.
 	Inspector string `json:"inspector,omitempty"`
+	// Metrics is where Prometheus metrics are scraped (--metrics-addr).
+	Metrics string `json:"metrics,omitempty"`
 }
 
 // maxQueuedEvents bounds what waits for a slow reader of Events (a stdout

@@ -64,7 +64,8 @@ func (r *Receiver) server(ln net.Listener) (*http.Server, net.Listener) {
 // emitReady reports the receiver's public URL ("" without HTTP), the
 // inspector's ("" without one) and how many spooled forwards it resumed.
 func (r *Receiver) emitReady(publicURL, inspectorURL string, resumed int) {
-	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying(), Inspector: inspectorURL})
+	r.emit(Event{Kind: KindReady, URL: publicURL, Targets: r.cfg.AllTargets(), Store: r.cfg.StoreName, Pending: resumed, Sync: r.cfg.Sync, Verified: r.verifying(), Inspector: inspectorURL,
+		Metrics: r.cfg.MetricsURL})
 }
 
 func (r *Receiver) verifying() bool { return r.cfg.Secret != "" && !r.cfg.SkipVerify }

@@ -60,6 +60,6 @@ func serveMetrics(opts *Options, cfg *listen.Config) (watch func(*listen.Listene
 		return nil, nil, fmt.Errorf("--metrics-addr: %w", err)
 	}
 	cfg.Observers = append(cfg.Observers, m.Observe)
-	fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Muted.Render("metrics on "+srv.URL()))
+	cfg.MetricsURL = srv.URL()
 	return func(l *listen.Listener) { m.Watch(l) }, func() { _ = srv.Close() }, nil
 }

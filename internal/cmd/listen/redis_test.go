@@ -2,8 +2,10 @@ package listen_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -202,4 +204,94 @@ func TestStoreLocationPrecedence(t *testing.T) {
 	if got := storeOf("--store", fromFlag); got != fromFlag {
 		t.Errorf("flag, KWH_STORE and profile: store %q, want %q", got, fromFlag)
 	}
+}
+
+// Two replicas on one Redis, each with --metrics-addr: scraped after every
+// event was sent three times (copies alternating between them), their
+// metrics add up to what happened: each event received once, the other
+// copies duplicates, nothing rejected, and the forwards (by whichever
+// replica holds the lane) never more than one per event.
+func TestMetricsOfTwoReplicasAddUp(t *testing.T) {
+	srv := redistest.Start(t)
+	h := apptest.New(t, apptest.Seed(t))
+	a := newLaneApp()
+	appSrv := httptest.NewServer(a)
+	defer appSrv.Close()
+	replicas := []*receiver{
+		start(t, h, srv.URL(), "--forward", appSrv.URL, "--metrics-addr", "127.0.0.1:0"),
+		start(t, h, srv.URL(), "--forward", appSrv.URL, "--metrics-addr", "127.0.0.1:0"),
+	}
+	for _, r := range replicas {
+		defer r.Stop()
+		if r.ready.Metrics == "" {
+			t.Fatal("the ready event does not name the metrics URL")
+		}
+	}
+	const events = 20
+	ids := make([]string, events)
+	for i := range events {
+		ids[i] = fmt.Sprintf("5f1c2e00-0000-0000-0000-%012d", i)
+		for k := range 3 { // the first copy goes to replica i%2
+			body, hdr := signedPush(t, ids[i], "order.opened", fmt.Sprint(i))
+			if code := post(t, replicas[(i+k)%2].url, body, hdr); code != 200 {
+				t.Fatalf("event %d copy %d: %d", i, k, code)
+			}
+		}
+	}
+	a.waitFor(t, func() []string { return ids })
+	sum := map[string]float64{}
+	for _, r := range replicas {
+		// Each replica counted a push before reporting it: once these are
+		// read, its counters hold them.
+		r.waitFor(listen.KindReceived, events/2)
+		r.waitFor(listen.KindDuplicate, events)
+		for series, v := range scrapeMetrics(t, r.ready.Metrics) {
+			sum[series] += v
+		}
+	}
+	want := map[string]float64{
+		"kwh_listen_received_total":                             events,
+		"kwh_listen_duplicates_total":                           2 * events,
+		"kwh_listen_ack_seconds_count":                          3 * events,
+		`kwh_listen_rejected_total{reason="store_unavailable"}`: 0,
+		`kwh_listen_rejected_total{reason="signature"}`:         0,
+		"kwh_listen_store_errors_total":                         0,
+	}
+	for series, v := range want {
+		if sum[series] != v {
+			t.Errorf("%s over both replicas = %v, want %v", series, sum[series], v)
+		}
+	}
+	// A forward is counted once its outcome is recorded, just after the app
+	// answered: some may still be on their way here, none counted twice.
+	if f := sum[`kwh_listen_forwarded_total{target="`+appSrv.URL+`"}`]; f < 1 || f > events {
+		t.Errorf("forwarded over both replicas = %v, want 1 to %d", f, events)
+	}
+}
+
+// scrapeMetrics reads a Prometheus text page: series → value.
+func scrapeMetrics(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("not a sample: %q", line)
+		}
+		out[line[:i]] = v
+	}
+	return out
 }

@@ -76,6 +76,9 @@ func (r *Renderer) writer(out, talk io.Writer) func(listen.Event) error {
 			// Piped lines are data; the person still reads stderr.
 			fmt.Fprintln(talk, "Inspect "+e.Inspector)
 		}
+		if e.Kind == listen.KindReady && e.Metrics != "" {
+			fmt.Fprintln(talk, "Metrics "+e.Metrics)
+		}
 		return plain(out, e)
 	})
 }
@@ -189,6 +192,9 @@ func (l lines) banner(e listen.Event) {
 		fmt.Fprintln(w, th.Muted.Render(fmt.Sprintf("Expose it: ngrok http %s   ·   cloudflared tunnel --url %s", port, e.URL)))
 		if e.Inspector != "" {
 			fmt.Fprintf(w, "%s  %s\n", th.Success.Render("Inspect"), th.Bold.Render(e.Inspector))
+		}
+		if e.Metrics != "" {
+			fmt.Fprintf(w, "%s  %s\n", th.Success.Render("Metrics"), th.Bold.Render(e.Metrics))
 		}
 	}
 	if e.Pending > 0 {

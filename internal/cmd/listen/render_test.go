@@ -19,7 +19,7 @@ func TestRenderGolden(t *testing.T) {
 	at := time.Date(2026, 11, 20, 12, 2, 11, 0, time.UTC)
 	events := []listen.Event{
 		{Kind: listen.KindReady, Time: at, URL: "http://127.0.0.1:8080", Targets: []string{"http://localhost:3000/hooks"}, Store: "~/.local/state/kwh", Verified: true, Pending: 2,
-			Inspector: "http://127.0.0.1:40123/inspector/?token=0123abcd"},
+			Inspector: "http://127.0.0.1:40123/inspector/?token=0123abcd", Metrics: "http://127.0.0.1:9090/metrics"},
 		{Kind: listen.KindDurability, Time: at, Lossless: true, Reason: "Redis persistence: append-only file fsynced on every write (appendfsync always): a Redis crash loses no acknowledged event"},
 		{Kind: listen.KindDurability, Time: at, Reason: "Redis persistence: none (no append-only file, no snapshots): a Redis crash or restart loses everything kwh stored there, acknowledged events included; turn on appendonly"},
 		{Kind: listen.KindReceived, Time: at, DeliveryID: 1, EventID: "5f1c2e00-0000-0000-0000-000000000001", Topic: "order.opened", EntityID: "100234", Verified: true},

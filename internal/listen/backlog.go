@@ -109,11 +109,10 @@ func (f *forwarder) snapshot() Backlog {
 		return out
 	}
 	if at.IsZero() {
-		d, err := f.cfg.Store.Get(id)
-		if err != nil {
-			return out
+		at = f.cfg.Now() // unreadable: counted from now, not looked up again
+		if d, err := f.cfg.Store.Get(id); err == nil {
+			at = d.ReceivedAt
 		}
-		at = d.ReceivedAt
 		f.mu.Lock()
 		f.backlog.learn(id, at)
 		f.mu.Unlock()

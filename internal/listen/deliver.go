@@ -68,9 +68,15 @@ type after struct {
 	sync    bool          // --sync: the sender gets the app's status and retries itself
 }
 
-// record stores the attempt (a delivered or given-up one leaves the spool)
-// and reports every attempt: forwarded, or failed with why and what next.
+// record stores the attempt, then reports it.
 func (f *forwarder) record(d *store.Delivery, target string, res result, n int, next after) {
+	f.keep(d, target, res, next)
+	f.report(d, target, res, n, next)
+}
+
+// keep stores the attempt (a delivered or given-up one leaves the spool);
+// a failure to store it is reported.
+func (f *forwarder) keep(d *store.Delivery, target string, res result, next after) {
 	st := store.ForwardState{Status: res.status, At: f.cfg.Now()}
 	p := store.Pending{DeliveryID: d.ID, Target: target}
 	outcome := f.cfg.Store.Complete
@@ -93,6 +99,10 @@ func (f *forwarder) record(d *store.Delivery, target string, res result, n int, 
 	if err != nil {
 		f.emit(Event{Kind: KindFailed, DeliveryID: d.ID, EventID: d.EventID, Target: target, Reason: "recording the forward: " + err.Error()})
 	}
+}
+
+// report emits every attempt: forwarded, or failed with why and what next.
+func (f *forwarder) report(d *store.Delivery, target string, res result, n int, next after) {
 	e := Event{Kind: KindForwarded, DeliveryID: d.ID, EventID: d.EventID, Topic: d.Topic, EntityID: d.EntityID, Target: target,
 		Status: res.status, Attempt: n, LatencyMs: float64(res.latency.Microseconds()) / 1000}
 	if !res.ok() {

@@ -51,7 +51,8 @@ type lane struct {
 	// unrecorded counts forwards the app took whose outcome is still
 	// being written: the lane goes on meanwhile, up to MaxUnrecorded.
 	unrecorded int
-	queued     bool // in forwarder.runnable
+	queued     bool          // in forwarder.runnable
+	lastReport chan struct{} // closed once the lane's last outcome is reported
 }
 
 // MaxUnrecorded is how far a lane runs ahead of its records: a delivered
@@ -216,7 +217,8 @@ func (f *forwarder) wakeLanes() {
 
 // finish takes a lane's head job out of it and out of the backlog: it was
 // delivered, given up or unreadable. With an outcome to write, the lane
-// counts it unrecorded until recorded; its next job may go now.
+// counts it unrecorded until recorded. The lane's next job may go once
+// released.
 func (f *forwarder) finish(l *lane, outcome bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -228,8 +230,6 @@ func (f *forwarder) finish(l *lane, outcome bool) {
 	if outcome {
 		l.unrecorded++
 	}
-	l.busy = false
-	f.settle(l)
 }
 
 // recorded notes a finished forward's outcome written.
@@ -240,7 +240,7 @@ func (f *forwarder) recorded(l *lane) {
 	f.settle(l)
 }
 
-// release ends a lane's wait for a retry: its head may go again.
+// release ends a lane's busy spell: its head may go (again).
 func (f *forwarder) release(l *lane) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -266,6 +266,7 @@ func (f *forwarder) step(l *lane, j job) {
 		if d, err = f.load(j); err != nil {
 			f.emit(Event{Kind: KindFailed, DeliveryID: j.id, Topic: j.topic, Target: j.target, Reason: "reading the spooled event: " + err.Error()})
 			f.finish(l, false) // nothing to send; do not block the lane
+			f.release(l)
 			return
 		}
 		n = d.Forwards[j.target].Attempts + 1
@@ -285,16 +286,37 @@ func (f *forwarder) step(l *lane, j job) {
 	} else {
 		f.keepHead(l, d, n+1)
 	}
-	// The worker never waits for the record. A failed forward's lane does
-	// (then its back-off), so its records stay in order.
+	prev, mine := f.nextReport(l)
+	if finished {
+		f.release(l) // the lane goes on while the outcome is written
+	}
+	// The worker waits for neither the record nor a back-off. A failed
+	// forward's lane waits for its record, so a delivery's records stay in
+	// order; reports wait for the lane's earlier ones (records of one lane
+	// may land in any order), and each comes once its record is stored.
 	f.writeOutcome(func() {
-		f.record(d, j.target, res, n, next)
+		f.keep(d, j.target, res, next)
+		if prev != nil {
+			<-prev
+		}
+		f.report(d, j.target, res, n, next)
+		close(mine)
 		if finished {
 			f.recorded(l)
 		} else {
 			f.retryAfter(l, next.retryIn)
 		}
 	})
+}
+
+// nextReport chains a lane's reports: the previous one's channel to wait
+// for (nil: none pending) and this one's, to close once reported.
+func (f *forwarder) nextReport(l *lane) (prev, mine chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	prev, mine = l.lastReport, make(chan struct{})
+	l.lastReport = mine
+	return prev, mine
 }
 
 // load reads a job's delivery from the store when the job did not keep it.

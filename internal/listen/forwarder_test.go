@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,7 +141,17 @@ func TestForwardOrder(t *testing.T) {
 		t.Run(string(tt.order), func(t *testing.T) {
 			want := len(topics) * entities * perKey
 			app, url := newOrderApp(t, tt.key, tt.gateAt, want)
-			l := startIngest(t, Config{Forward: []string{url}, Order: tt.order, ForwardConcurrency: pool})
+			var reportsMu sync.Mutex
+			reports := map[string][]int{} // forwarded events, per key, as reported
+			l := startIngest(t, Config{Forward: []string{url}, Order: tt.order, ForwardConcurrency: pool,
+				Observers: []func(Event){func(e Event) {
+					if e.Kind == KindForwarded {
+						seq, _ := strconv.Atoi(e.EventID[strings.LastIndexByte(e.EventID, '-')+1:])
+						reportsMu.Lock()
+						reports[tt.key(e.Topic, e.EntityID)] = append(reports[tt.key(e.Topic, e.EntityID)], seq)
+						reportsMu.Unlock()
+					}
+				}}})
 			seq := 0
 			for range perKey {
 				for e := range entities {
@@ -163,11 +174,16 @@ func TestForwardOrder(t *testing.T) {
 				t.Errorf("forwards of one lane overlapped: %v", app.overlapped)
 			}
 			for k, seqs := range app.seqs {
-				for i := 1; i < len(seqs); i++ {
-					if seqs[i] < seqs[i-1] {
-						t.Errorf("%s: received out of order: %v", k, seqs)
-						break
-					}
+				if !slices.IsSorted(seqs) {
+					t.Errorf("%s: received out of order: %v", k, seqs)
+				}
+			}
+			l.Stop() // every forward is reported by now
+			reportsMu.Lock()
+			defer reportsMu.Unlock()
+			for k, seqs := range reports {
+				if !slices.IsSorted(seqs) {
+					t.Errorf("%s: forwarded events reported out of order: %v", k, seqs)
 				}
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kwh-cli/kwh/internal/netutil/netutiltest"
 )
@@ -29,8 +30,8 @@ func TestCheckListener(t *testing.T) {
 		{"asking failed", func(context.Context) (*ListenerStatus, error) { return nil, errors.New("boom") }, false, [][3]string{{"fail", "kwh listen", "boom"}}},
 		{"healthy", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{app.URL}}), false,
 			[][3]string{{"ok", "http://127.0.0.1:8080", "running and ready, 0 forwards spooled"}, {"ok", app.URL, "forward target accepts connections"}}},
-		{"target down, backlog and given up", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{"order.* → " + downURL}, Spooled: 3, GivenUp: 2}), false,
-			[][3]string{{"warn", "http://127.0.0.1:8080", "3 forwards spooled, 2 forwards given up"}, {"fail", "order.* → ", "forward target does not answer: connection refused"}}},
+		{"target down, backlog and given up", found(&ListenerStatus{URL: "http://127.0.0.1:8080", Ready: true, Targets: []string{"order.* → " + downURL}, Spooled: 3, GivenUp: 2, OldestPending: 90 * time.Second}), false,
+			[][3]string{{"warn", "http://127.0.0.1:8080", "3 forwards spooled, the oldest waiting 1m30s, 2 forwards given up"}, {"fail", "order.* → ", "forward target does not answer: connection refused"}}},
 		{"not ready", found(&ListenerStatus{URL: "http://127.0.0.1:8080"}), false, [][3]string{{"fail", "http://127.0.0.1:8080", "running but not ready"}}},
 	}
 	for _, tt := range tests {

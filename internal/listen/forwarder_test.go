@@ -377,6 +377,7 @@ func TestMayRunParksLanes(t *testing.T) {
 	allowB.Lock()
 	var asked []Lane
 	forwarded := make(chan string, 4)
+	var firstBacklog int
 	l := startIngest(t, Config{Forward: []string{mustSink(t)}, Order: OrderEntity, ForwardConcurrency: 1,
 		MayRun: func(k Lane) bool {
 			asked = append(asked, k) // one worker: no race
@@ -391,6 +392,9 @@ func TestMayRunParksLanes(t *testing.T) {
 		},
 		Observers: []func(Event){func(e Event) {
 			if e.Kind == KindForwarded {
+				if e.EntityID == "A" {
+					firstBacklog = e.Backlog // read after the channel send below
+				}
 				forwarded <- e.EntityID
 			}
 		}}})
@@ -399,8 +403,8 @@ func TestMayRunParksLanes(t *testing.T) {
 	if got := waitString(t, forwarded); got != "A" {
 		t.Fatalf("first forwarded %q, want A (B's lane is not this replica's)", got)
 	}
-	if b := l.Backlog(); b.Forwards != 1 {
-		t.Errorf("backlog %+v, want B's forward", b)
+	if b := l.Backlog(); b.Forwards != 1 || firstBacklog != 1 {
+		t.Errorf("backlog %+v, on A's forwarded event %d; want B's forward alone", b, firstBacklog)
 	}
 	allowB.Unlock()
 	l.WakeLanes()

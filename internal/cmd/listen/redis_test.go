@@ -24,9 +24,11 @@ func TestTwoReplicasOneRedis(t *testing.T) {
 	a := newLaneApp()
 	appSrv := httptest.NewServer(a)
 	defer appSrv.Close()
+	// A lease far longer than a stall of a loaded machine: no lease may
+	// lapse while its holder is alive (that could send a forward twice).
 	replicas := []*receiver{
-		start(t, h, srv.URL(), "--forward", appSrv.URL, "--lease-time", "1s"),
-		start(t, h, srv.URL(), "--forward", appSrv.URL, "--lease-time", "1s"),
+		start(t, h, srv.URL(), "--forward", appSrv.URL, "--lease-time", "5s"),
+		start(t, h, srv.URL(), "--forward", appSrv.URL, "--lease-time", "5s"),
 	}
 	topics := []string{"order.opened", "order.closed", "shipment.statuschanged", "product.updated", "return.opened", "customer.created"}
 	const events = 300

@@ -39,7 +39,7 @@ func main() {
 	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of the 1,000 req/s phase")
 	ingestOnly := flag.Bool("ingest-only", false, "diagnostic: run kwh listen without --forward")
 	sus := flag.Bool("sustained", true, "also measure the sustained end-to-end rate (nginx proxy_pass and each --order)")
-	rates := flag.String("rates", "1000,2000,3000,4000,5000,6000,7000,8000", "offered rates of the sustained steps (per second)")
+	rates := flag.String("rates", "2000,3000,4000,5000,6000,7000,8000,10000,12000", "offered rates of the sustained steps (per second)")
 	step := flag.Duration("step-duration", 5*time.Second, "length of each sustained step")
 	orders := flag.String("orders", "topic,entity,none", "kwh listen --order modes to measure")
 	cpuRate := flag.Int("cpu-rate", 2000, "steady rate at which CPU per event (ingest, forward) is measured; 0 skips")

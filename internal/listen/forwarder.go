@@ -63,6 +63,18 @@ type lane struct {
 // the one in flight, in order, with the same eventIds (at-least-once).
 const MaxUnrecorded = 8
 
+// runAhead is how many forwards a lane may have unrecorded: MaxUnrecorded
+// on a store this process alone holds; one on a store replicas share
+// (Config.MayRun set), where another replica takes a lane over and resends
+// what is unrecorded, so that a handover or a kill resends at most one
+// forward per lane.
+func (f *forwarder) runAhead() int {
+	if f.cfg.MayRun != nil {
+		return 1
+	}
+	return MaxUnrecorded
+}
+
 // job is one forward. A job keeps its delivery (body included) while the
 // bodies queued jobs keep stay under holdBudget; beyond, it keeps just the
 // id and loads the body from the store when its turn comes, so a long
@@ -156,7 +168,7 @@ func (f *forwarder) settle(l *lane) {
 		if f.lanes[l.key] == l {
 			delete(f.lanes, l.key)
 		}
-	case len(l.queue) > 0 && !l.busy && l.unrecorded < MaxUnrecorded && !l.queued && !f.stopped:
+	case len(l.queue) > 0 && !l.busy && l.unrecorded < f.runAhead() && !l.queued && !f.stopped:
 		l.queued = true
 		f.runnable = append(f.runnable, l)
 		f.wake.Signal()

@@ -539,9 +539,23 @@ func (s *slowRecords) Complete(p store.Pending, st store.ForwardState) error {
 }
 
 // TestLaneRunsAheadOfItsRecords: a lane sends its next event while the last
-// one's outcome is still being written, up to MaxUnrecorded; then it waits,
-// holding no worker (another lane goes on), and resumes as records land.
+// one's outcome is still being written, up to MaxUnrecorded (one on a store
+// replicas share, so a handover resends at most one per lane); then it
+// waits, holding no worker (another lane goes on), and resumes as records land.
 func TestLaneRunsAheadOfItsRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mayRun func(Lane) bool
+		ahead  int
+	}{
+		{"a store this process alone holds", nil, MaxUnrecorded},
+		{"a store replicas share", func(Lane) bool { return true }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) { laneRunsAhead(t, tc.mayRun, tc.ahead) })
+	}
+}
+
+func laneRunsAhead(t *testing.T, mayRun func(Lane) bool, ahead int) {
 	app, got := sink(t, http.StatusOK)
 	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
 	if err != nil {
@@ -549,10 +563,10 @@ func TestLaneRunsAheadOfItsRecords(t *testing.T) {
 	}
 	t.Cleanup(func() { bolt.Close() })
 	st := &slowRecords{ListenStore: bolt, entered: make(chan string, 64), let: make(chan struct{})}
-	l := startIngest(t, Config{Store: st, Forward: []string{app.URL}, Order: OrderTopic, ForwardConcurrency: 1})
+	l := startIngest(t, Config{Store: st, Forward: []string{app.URL}, Order: OrderTopic, ForwardConcurrency: 1, MayRun: mayRun})
 	release := sync.OnceFunc(func() { close(st.let) })
 	t.Cleanup(release) // before the listener stops: it waits for its records
-	const total = MaxUnrecorded + 5
+	total := ahead + 5
 	for i := range total {
 		ingest(t, l, i+1, "order.opened", "1")
 	}
@@ -569,17 +583,17 @@ func TestLaneRunsAheadOfItsRecords(t *testing.T) {
 		}
 		return seen
 	}
-	waitEntered(MaxUnrecorded)
-	if n := got.Load(); n != MaxUnrecorded {
-		t.Fatalf("the app got %d events with every record pending, want %d (MaxUnrecorded)", n, MaxUnrecorded)
+	waitEntered(ahead)
+	if n := got.Load(); n != int32(ahead) {
+		t.Fatalf("the app got %d events with every record pending, want %d", n, ahead)
 	}
 	ingest(t, l, total+1, "order.closed", "1") // another lane: the one worker is free
 	if seen := waitEntered(1); seen["order.closed"] != 1 {
 		t.Fatalf("another lane's forward did not go while the first waited for its records: %v", seen)
 	}
 	release()
-	waitEntered(total - MaxUnrecorded)
-	if n := got.Load(); n != total+1 {
+	waitEntered(total - ahead)
+	if n := got.Load(); n != int32(total+1) {
 		t.Errorf("the app got %d events, want %d", n, total+1)
 	}
 }

@@ -72,6 +72,9 @@ type Event struct {
 	OldestPendingMs int64 `json:"oldestPendingMs,omitempty"`
 	Dropped         int   `json:"dropped,omitempty"`
 	Lossless        bool  `json:"lossless,omitempty"`
+	// Shared is set on stopped with a store replicas share: what stays
+	// spooled is taken over by the other replicas, not resumed here.
+	Shared bool `json:"shared,omitempty"`
 	// Set on ready.
 	URL     string   `json:"url,omitempty"`
 	Targets []string `json:"targets,omitempty"`

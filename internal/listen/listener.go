@@ -191,7 +191,7 @@ func (l *Listener) Stop() int {
 	l.r.share.halt() // its in-flight forwards finish before others may take its lanes
 	pending := l.r.fwd.stop(grace)
 	l.r.share.leave()
-	l.r.emit(Event{Kind: KindStopped, Pending: pending})
+	l.r.emit(Event{Kind: KindStopped, Pending: pending, Shared: l.r.share != nil})
 	l.r.events.close()
 	l.release()
 	return pending

@@ -157,7 +157,11 @@ func (l lines) styled(e listen.Event) error {
 		fmt.Fprintln(l.talk, line)
 	case listen.KindStopped:
 		msg := "Stopped."
-		if e.Pending > 0 {
+		switch {
+		case e.Pending > 0 && e.Shared:
+			msg += fmt.Sprintf(" %d %s spooled in the shared store; the other replicas take %s over.", e.Pending,
+				cmdutil.Plural(e.Pending, "forward stays", "forwards stay"), cmdutil.Plural(e.Pending, "it", "them"))
+		case e.Pending > 0:
 			msg += fmt.Sprintf(" %d %s spooled and %s at the next start.", e.Pending,
 				cmdutil.Plural(e.Pending, "forward stays", "forwards stay"), cmdutil.Plural(e.Pending, "resumes", "resume"))
 		}

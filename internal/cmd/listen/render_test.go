@@ -35,6 +35,7 @@ func TestRenderGolden(t *testing.T) {
 		{Kind: listen.KindFailed, Time: at.Add(11 * time.Second), DeliveryID: 6, Topic: "order.opened", Target: "http://localhost:3000/hooks", Status: 503, Attempt: 3, GaveUp: true,
 			Reason: "gave up after 3 attempts: 503 Service Unavailable"},
 		{Kind: listen.KindStopped, Time: at.Add(20 * time.Second), Pending: 3},
+		{Kind: listen.KindStopped, Time: at.Add(21 * time.Second), Pending: 2, Shared: true},
 	}
 	for _, tt := range []struct {
 		name string

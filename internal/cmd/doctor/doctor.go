@@ -6,6 +6,7 @@ package doctor
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/iostreams"
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -75,6 +77,9 @@ a warning too), 0 otherwise. -o json prints an array of
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.ProbeTimeout <= 0 {
 				return cmdutil.FlagErrorf("--probe-timeout must be positive")
+			}
+			if strings.Contains(opts.Store, "://") {
+				return cmdutil.FlagErrorf("--store %q: kwh doctor finds a local kwh listen through its store directory; replicas on a redis:// store answer /readyz and --metrics-addr instead", redisstore.Redact(opts.Store))
 			}
 			opts.Quiet = f.Flags.Quiet
 			if runF != nil {

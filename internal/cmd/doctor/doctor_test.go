@@ -258,6 +258,7 @@ func TestDoctorExitCodes(t *testing.T) {
 		{[]string{"doctor"}, 0},
 		{[]string{"doctor", "extra"}, 2},
 		{[]string{"doctor", "--probe-timeout", "0s"}, 2},
+		{[]string{"doctor", "--store", "redis://127.0.0.1:6379/0"}, 2},
 		{[]string{"doctor", "--nope"}, 2},
 		{[]string{"doctor", "-o", "json", "--jq", ".["}, 2},
 	}

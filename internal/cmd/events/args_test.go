@@ -34,7 +34,7 @@ func TestListArgs(t *testing.T) {
 		t.Run(tt.argv, func(t *testing.T) {
 			o, err := cmdutiltest.Parse(t, NewCmdList, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil || strings.Contains(err.Error(), "hunter2") {
 					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, o != nil, tt.wantErr)
 				}
 				return
@@ -69,12 +69,13 @@ func TestTailArgs(t *testing.T) {
 			fields{Topics: []string{"order.*"}, EntityID: "7", Interval: 2 * time.Second, Forward: []string{"http://localhost:3000/h"}, Store: "/tmp/s"}, ""},
 		{"--interval 10ms", fields{}, "--interval"},
 		{"--forward localhost:3000", fields{}, "localhost:3000"},
+		{"--forward http://localhost:3000/h --store redis://:hunter2@127.0.0.1:6379/0", fields{}, "a redis:// store is for kwh listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.argv, func(t *testing.T) {
 			o, err := cmdutiltest.Parse(t, NewCmdTail, strings.Fields(tt.argv)...)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || o != nil || strings.Contains(err.Error(), "hunter2") {
 					t.Fatalf("err %v, ran %v: want an error about %q before runF", err, o != nil, tt.wantErr)
 				}
 				return

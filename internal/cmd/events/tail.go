@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/netutil"
 	"github.com/kwh-cli/kwh/internal/output"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/ui"
 )
 
@@ -73,6 +75,10 @@ needed.`,
 				if err := cmdutil.CheckURL(u); err != nil {
 					return err
 				}
+			}
+			if strings.Contains(opts.Store, "://") {
+				// It would otherwise become a directory named after the URL.
+				return cmdutil.FlagErrorf("--store %q: events tail --forward keeps a store directory; a redis:// store is for kwh listen", redisstore.Redact(opts.Store))
 			}
 			if runF != nil {
 				return runF(opts)

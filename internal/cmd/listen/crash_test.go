@@ -62,11 +62,13 @@ func (a *crashApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func startBinary(t *testing.T, bin, store, appURL string) (*exec.Cmd, string) {
+// startBinary runs a built kwh listen forwarding to appURL (with extra
+// flags) and waits for its ready event; the test's end kills it.
+func startBinary(t *testing.T, bin, store, appURL string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	home := t.TempDir()
-	cmd := exec.Command(bin, "listen", "--port", "0", "-o", "ndjson", "--store", store, "--forward", appURL, "--retry-min", "5ms")
-	cmd.Env = []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "XDG_CACHE_HOME=" + home, "KIBO_SHARED_SECRET=" + apptest.SharedSecret, "PATH=" + os.Getenv("PATH")}
+	cmd := exec.Command(bin, append([]string{"listen", "--port", "0", "-o", "ndjson", "--store", store, "--forward", appURL, "--retry-min", "5ms"}, args...)...)
+	cmd.Env = []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_STATE_HOME=" + home, "KIBO_SHARED_SECRET=" + apptest.SharedSecret, "PATH=" + os.Getenv("PATH")}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +76,7 @@ func startBinary(t *testing.T, bin, store, appURL string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		var e listen.Event

@@ -1,13 +1,10 @@
 package listen_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -16,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kwh-cli/kwh/internal/apptest"
-	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/store/redisstore/redistest"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
@@ -116,30 +111,7 @@ func (a *laneApp) checkLanes(t *testing.T) int {
 // startReplica runs a built kwh listen on the shared Redis store.
 func startReplica(t *testing.T, bin, store, appURL string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	home := t.TempDir()
-	cmd := exec.Command(bin, append([]string{"listen", "--port", "0", "-o", "ndjson", "--store", store, "--forward", appURL, "--retry-min", "5ms", "--lease-time", "1s"}, args...)...)
-	cmd.Env = []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "XDG_CACHE_HOME=" + home, "XDG_STATE_HOME=" + home, "KIBO_SHARED_SECRET=" + apptest.SharedSecret, "PATH=" + os.Getenv("PATH")}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		var e listen.Event
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == listen.KindReady {
-			go func() {
-				for sc.Scan() {
-				}
-			}()
-			return cmd, e.URL
-		}
-	}
-	t.Fatal("kwh listen never became ready")
-	return nil, ""
+	return startBinary(t, bin, store, appURL, append([]string{"--lease-time", "1s"}, args...)...)
 }
 
 // Two replicas (real kwh listen processes) on one Redis, the app down:

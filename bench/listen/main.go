@@ -184,7 +184,7 @@ func withKwh(bin, store, target string, fn func(url string, pid int)) error {
 		args = append(args, "--forward", target)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "KIBO_SHARED_SECRET="+secret, "HOME="+store, "XDG_STATE_HOME="+store, "XDG_CONFIG_HOME="+store)
+	cmd.Env = kwhEnv(store)
 	cmd, url, err := startProc(cmd, `"type":"ready"`)
 	if err != nil {
 		return err
@@ -192,6 +192,12 @@ func withKwh(bin, store, target string, fn func(url string, pid int)) error {
 	fn(url, cmd.Process.Pid)
 	_ = cmd.Process.Signal(os.Interrupt)
 	return cmd.Wait()
+}
+
+// kwhEnv is a kwh process's environment: the shared secret, and a home of
+// its own so no user profile or state leaks into the figures.
+func kwhEnv(home string) []string {
+	return append(os.Environ(), "KIBO_SHARED_SECRET="+secret, "HOME="+home, "XDG_STATE_HOME="+home, "XDG_CONFIG_HOME="+home)
 }
 
 func startProc(cmd *exec.Cmd, marker string) (*exec.Cmd, string, error) {

@@ -101,7 +101,7 @@ func withKwhs(bin string, stores []string, target string, fn func(urls []string)
 		}
 		defer os.RemoveAll(home)
 		cmd := exec.Command(bin, "listen", "--port", "0", "-o", "ndjson", "--store", store, "--forward", target)
-		cmd.Env = append(os.Environ(), "KIBO_SHARED_SECRET="+secret, "HOME="+home, "XDG_STATE_HOME="+home, "XDG_CONFIG_HOME="+home)
+		cmd.Env = kwhEnv(home)
 		cmd, url, err := startProc(cmd, `"type":"ready"`)
 		if err != nil {
 			return fmt.Errorf("replica %d: %w", i+1, err)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -123,7 +122,7 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 			args = append(args, "--forward", appURL)
 		}
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "KIBO_SHARED_SECRET="+secret, "HOME="+store, "XDG_STATE_HOME="+store, "XDG_CONFIG_HOME="+store)
+		cmd.Env = kwhEnv(store)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -145,7 +144,7 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 			_ = cmd.Wait()
 			return nil, fmt.Errorf("kwh listen %s never became ready", strings.Join(extra, " "))
 		}
-		fwd := &latencies{ch: make(chan []float64, 1)}
+		fwd := &latencies{ch: make(chan []time.Duration, 1)}
 		go fwd.collect(lines)
 		pid := cmd.Process.Pid
 		return &instance{url: url, fwd: fwd, pids: func() []int { return []int{pid} }, stop: func() {
@@ -157,14 +156,13 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 
 // latencies collects forwarded events' latencyMs from kwh's NDJSON.
 type latencies struct {
-	ch   chan []float64
-	vals []float64
+	ch chan []time.Duration
 }
 
 var latencyField = []byte(`"latencyMs":`)
 
 func (l *latencies) collect(lines *bufio.Scanner) {
-	var vals []float64
+	var vals []time.Duration
 	for lines.Scan() {
 		line := lines.Bytes()
 		if !bytes.Contains(line, []byte(`"type":"forwarded"`)) {
@@ -174,7 +172,7 @@ func (l *latencies) collect(lines *bufio.Scanner) {
 			rest := line[i+len(latencyField):]
 			end := bytes.IndexAny(rest, ",}")
 			if v, err := strconv.ParseFloat(string(rest[:max(end, 0)]), 64); err == nil {
-				vals = append(vals, v)
+				vals = append(vals, time.Duration(v*float64(time.Millisecond)))
 			}
 		}
 	}
@@ -184,18 +182,12 @@ func (l *latencies) collect(lines *bufio.Scanner) {
 // quantiles waits for the stream to end (the instance stopped) and returns
 // the forward round trip's median and 99th percentile.
 func (l *latencies) quantiles() (p50, p99 time.Duration) {
+	var vals []time.Duration
 	select {
-	case l.vals = <-l.ch:
+	case vals = <-l.ch:
 	case <-time.After(5 * time.Second):
 	}
-	if len(l.vals) == 0 {
-		return 0, 0
-	}
-	sort.Float64s(l.vals)
-	at := func(q int) time.Duration {
-		return time.Duration(l.vals[min(len(l.vals)-1, len(l.vals)*q/100)] * float64(time.Millisecond))
-	}
-	return at(50), at(99)
+	return pct(vals, 50), pct(vals, 99)
 }
 
 // kwhSupports reports whether the kwh binary has a listen flag (bench runs

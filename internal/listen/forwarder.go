@@ -163,6 +163,14 @@ func (f *forwarder) push(j job) {
 // settle queues a lane for a worker when it can send now, or forgets it
 // when it has nothing left to do; f.mu is held.
 func (f *forwarder) settle(l *lane) {
+	if f.queueLane(l) {
+		f.wake.Signal()
+	}
+}
+
+// queueLane puts a lane that can send now on the runnable queue, or forgets
+// a lane with nothing left to do; true when it queued the lane. f.mu is held.
+func (f *forwarder) queueLane(l *lane) bool {
 	switch {
 	case len(l.queue) == 0 && !l.busy && l.unrecorded == 0:
 		if f.lanes[l.key] == l {
@@ -171,8 +179,9 @@ func (f *forwarder) settle(l *lane) {
 	case len(l.queue) > 0 && !l.busy && l.unrecorded < f.runAhead() && !l.queued && !f.stopped:
 		l.queued = true
 		f.runnable = append(f.runnable, l)
-		f.wake.Signal()
+		return true
 	}
+	return false
 }
 
 // work is one worker of the pool: it sends the head of a runnable lane, one
@@ -260,6 +269,17 @@ func (f *forwarder) release(l *lane) {
 	f.settle(l)
 }
 
+// handBack is release by the worker that held the lane, on its way back to
+// next: it wakes no other worker, since it takes a runnable lane itself at
+// once. A woken worker would wait behind every runnable goroutine before it
+// ran, and a lane that keeps order (--order topic) sends nothing meanwhile.
+func (f *forwarder) handBack(l *lane) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l.busy = false
+	f.queueLane(l)
+}
+
 // keepHead stores what a retry of the lane's head needs: its delivery and
 // the next attempt's number.
 func (f *forwarder) keepHead(l *lane, d *store.Delivery, attempt int) {
@@ -278,7 +298,7 @@ func (f *forwarder) step(l *lane, j job) {
 		if d, err = f.load(j); err != nil {
 			f.emit(Event{Kind: KindFailed, DeliveryID: j.id, Topic: j.topic, Target: j.target, Reason: "reading the spooled event: " + err.Error()})
 			f.finish(l, false) // nothing to send; do not block the lane
-			f.release(l)
+			f.handBack(l)
 			return
 		}
 		n = d.Forwards[j.target].Attempts + 1
@@ -299,8 +319,9 @@ func (f *forwarder) step(l *lane, j job) {
 		f.keepHead(l, d, n+1)
 	}
 	prev, mine := f.nextReport(l)
+	f.writing <- struct{}{} // a slot first: the lane must not wait on it unseen
 	if finished {
-		f.release(l) // the lane goes on while the outcome is written
+		f.handBack(l) // the lane goes on while the outcome is written
 	}
 	// The worker waits for neither the record nor a back-off. A failed
 	// forward's lane waits for its record, so a delivery's records stay in
@@ -339,9 +360,9 @@ func (f *forwarder) load(j job) (*store.Delivery, error) {
 	return f.cfg.Store.Get(j.id)
 }
 
-// writeOutcome runs write beside the pool, bounded by maxOutcomeWrites.
+// writeOutcome runs write beside the pool in the f.writing slot the
+// caller took (maxOutcomeWrites bounds them).
 func (f *forwarder) writeOutcome(write func()) {
-	f.writing <- struct{}{}
 	f.wg.Add(1)
 	go func() {
 		defer func() { <-f.writing; f.wg.Done() }()

@@ -76,6 +76,9 @@ func (a *appServer) hook(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(r.Body)
 	now := time.Now().UnixNano()
+	if appDelay > 0 {
+		time.Sleep(appDelay) // a handler's own work: a database write, a call out
+	}
 	if err := a.verifier.VerifyRequest(r.Header, body); err != nil {
 		a.badSig.Add(1)
 		http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -90,6 +93,9 @@ func (a *appServer) hook(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// appDelay is how long the app takes to answer each event (-app-delay).
+var appDelay time.Duration
+
 // app is the benchmark's handle on the app process.
 type app struct {
 	cmd  *exec.Cmd
@@ -99,7 +105,7 @@ type app struct {
 
 func startApp() (*app, error) {
 	self, _ := os.Executable()
-	cmd, base, err := startProc(exec.Command(self, "-app-server", "127.0.0.1:0"), "ready ")
+	cmd, base, err := startProc(exec.Command(self, "-app-server", "127.0.0.1:0", "-app-delay", appDelay.String()), "ready ")
 	if err != nil {
 		return nil, err
 	}

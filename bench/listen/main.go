@@ -35,6 +35,7 @@ func main() {
 	kwhBin := flag.String("kwh", "", "kwh binary (default: go build it)")
 	bare := flag.String("bare-server", "", "internal: serve a bare 200 handler on this address")
 	appAddr := flag.String("app-server", "", "internal: serve the signature-checking app on this address")
+	flag.DurationVar(&appDelay, "app-delay", 0, "the app takes this long to answer each event (e.g. 2ms: --order topic's six lanes, not the CPU, then bound the rate)")
 	duration := flag.Duration("duration", 5*time.Second, "length of each saturation phase")
 	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of the 1,000 req/s phase")
 	ingestOnly := flag.Bool("ingest-only", false, "diagnostic: run kwh listen without --forward")

@@ -1,8 +1,6 @@
 package boltstore
 
 import (
-	"encoding/json"
-
 	"github.com/kwh-cli/kwh/internal/store"
 )
 
@@ -35,7 +33,7 @@ func (s *Store) Accept(a store.Accept) (bool, error) {
 		d.ID = s.lastID.Add(1)
 	}
 	d.Forwards = nil
-	meta, err := json.Marshal(stored{Delivery: d})
+	meta, err := d.AppendJSON(make([]byte, 0, 1024)) // = json.Marshal(stored{Delivery: d})
 	if err == nil {
 		e.id, e.topic, e.targets, e.meta, e.body = d.ID, d.Topic, d.Targets, meta, d.Body
 		s.setRecent(d.ID, &d)

@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"encoding/binary"
-	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -15,7 +14,7 @@ func spoolKey(id uint64, target string) []byte { return append(itob(id), target.
 // bbolt; until then Get flushes for this delivery (see unapplied).
 func (s *Store) forward(p store.Pending, st store.ForwardState) error {
 	st.Attempts = 0
-	raw, err := json.Marshal(st)
+	raw, err := st.AppendJSON(make([]byte, 0, 96))
 	if err != nil {
 		return err
 	}

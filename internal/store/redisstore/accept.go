@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -60,12 +59,12 @@ return {dup, id}
 func (s *Store) Accept(a store.Accept) (bool, error) {
 	d := *a.Delivery
 	d.ID, d.Forwards, d.Duplicate = 0, nil, false // the id is the hash's name
-	fresh, err := json.Marshal(d)
+	fresh, err := d.AppendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		return false, err
 	}
 	d.Duplicate, d.Targets = true, nil
-	dupMeta, err := json.Marshal(d)
+	dupMeta, err := d.AppendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		return false, err
 	}

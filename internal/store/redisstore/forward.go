@@ -29,7 +29,7 @@ return 1
 
 func (s *Store) forward(p store.Pending, st store.ForwardState) error {
 	st.Attempts, st.Dropped = 0, false // counted in n:<target>; dropped only by Retarget
-	raw, err := json.Marshal(st)
+	raw, err := st.AppendJSON(make([]byte, 0, 96))
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,30 @@ import (
 	"github.com/kwh-cli/kwh/internal/store"
 )
 
-// A commit that closely follows another waits out commitSpacing, and every
-// write that arrives meanwhile shares it: one log write and one fsync for
-// the lot, each write acknowledged only after it. An idle store does not
-// wait.
+func TestCommitWait(t *testing.T) {
+	tests := []struct {
+		name      string
+		lastBatch int
+		since     time.Duration
+		want      time.Duration
+	}{
+		{"idle store", 0, time.Hour, 0},
+		{"one writer, a change at a time", 1, 0, 0},
+		{"busy, just committed", 8, 0, commitSpacing},
+		{"busy, part of the spacing gone", 8, commitSpacing / 4, commitSpacing - commitSpacing/4},
+		{"busy, spacing gone", 8, commitSpacing, 0},
+	}
+	for _, tt := range tests {
+		if got := commitWait(tt.lastBatch, tt.since); got != tt.want {
+			t.Errorf("%s: commitWait(%d, %v) = %v, want %v", tt.name, tt.lastBatch, tt.since, got, tt.want)
+		}
+	}
+}
+
+// A busy store's commit that closely follows another waits out
+// commitSpacing, and every write that arrives meanwhile shares it: one log
+// write and one fsync for the lot, each write acknowledged only after it.
+// One writer a change at a time never waits.
 func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 	st, err := Open(filepath.Join(t.TempDir(), "listen.db"))
 	if err != nil {
@@ -26,21 +46,23 @@ func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 		_, err := st.Accept(store.Accept{Delivery: d, DedupeKey: id, TTL: time.Hour, MarkSeen: true, Now: time.Now()})
 		return err
 	}
+	prev := commitSpacing
+	commitSpacing = time.Hour // every commit counts as close to the last
+	t.Cleanup(func() { commitSpacing = prev })
 
 	paused := make(chan time.Duration, 1)
 	resume := make(chan struct{})
 	st.pause = func(d time.Duration) { paused <- d; <-resume }
-	prev := commitSpacing
-	commitSpacing = time.Hour // every commit after the first is "close"
-	t.Cleanup(func() { commitSpacing = prev })
-
-	if err := accept("first"); err != nil {
-		t.Fatal(err)
+	for i := range 5 {
+		if err := accept(fmt.Sprintf("one-at-a-time-%d", i)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := st.commits.Load(); got != 1 {
-		t.Fatalf("the first write of an idle store: %d commits, want 1 at once", got)
+	if got := st.commits.Load(); got != 5 || len(paused) != 0 {
+		t.Fatalf("one writer, 5 changes: %d commits, %d waits; want 5 at once", got, len(paused))
 	}
 
+	st.lastBatch = 2 // as if the last commit carried two changes: busy
 	const writers = 20
 	errs := make(chan error, writers)
 	var wg sync.WaitGroup
@@ -62,7 +84,7 @@ func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := st.commits.Load(); got != 2 {
-		t.Fatalf("%d writes in one spacing: %d commits in all, want 2 (the first, then one for the burst)", writers, got)
+	if got := st.commits.Load(); got != 6 {
+		t.Fatalf("%d writes while busy: %d commits in all, want 6 (5, then one for the burst)", writers, got)
 	}
 }

@@ -62,7 +62,7 @@ func TestForwardStateJSONIsMarshals(t *testing.T) {
 
 func FuzzDeliveryJSON(f *testing.F) {
 	f.Add(uint64(7), int64(1_700_000_000_123_456_789), "ev", "order.opened", "Content-Type", "application/json", "<&>\u2028", true, 2)
-	f.Add(uint64(0), int64(-1 << 62), "\xff", "", "", "", "\x00", false, 0)
+	f.Add(uint64(0), int64(-1<<62), "\xff", "", "", "", "\x00", false, 0)
 	f.Fuzz(func(t *testing.T, id uint64, ns int64, eventID, topic, hk, hv, aside string, verified bool, dups int) {
 		d := Delivery{ID: id, ReceivedAt: time.Unix(0, ns).UTC(), EventID: eventID, Topic: topic, EntityID: hv, Method: hk,
 			Header: http.Header{hk: {hv, eventID}, topic: nil}, Verified: verified, Duplicates: dups, SetAside: aside, Targets: []string{hv}}

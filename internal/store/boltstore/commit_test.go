@@ -20,6 +20,7 @@ func TestCommitWait(t *testing.T) {
 	}{
 		{"idle store", 0, time.Hour, 0},
 		{"one writer, a change at a time", 1, 0, 0},
+		{"light load: a push and an outcome", busyBatch - 1, 0, 0},
 		{"busy, just committed", 8, 0, commitSpacing},
 		{"busy, part of the spacing gone", 8, commitSpacing / 4, commitSpacing - commitSpacing/4},
 		{"busy, spacing gone", 8, commitSpacing, 0},
@@ -62,7 +63,7 @@ func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 		t.Fatalf("one writer, 5 changes: %d commits, %d waits; want 5 at once", got, len(paused))
 	}
 
-	st.lastBatch = 2 // as if the last commit carried two changes: busy
+	st.lastBatch = busyBatch // as if the last commit carried that many changes: busy
 	const writers = 20
 	errs := make(chan error, writers)
 	var wg sync.WaitGroup

@@ -89,10 +89,15 @@ const maxBatch = 512
 // inbox drop), commits at once.
 var commitSpacing = time.Millisecond
 
+// busyBatch is how many changes a commit carries when the store is busy:
+// fewer, and the next commit does not wait (at 1,000 pushes a second a
+// commit carries one or two, and waiting would only add to every ack).
+const busyBatch = 4
+
 // commitWait is how long the next commit waits: the rest of commitSpacing
 // after a commit of several changes that started since ago, else nothing.
 func commitWait(lastBatch int, since time.Duration) time.Duration {
-	if lastBatch < 2 || since >= commitSpacing {
+	if lastBatch < busyBatch || since >= commitSpacing {
 		return 0
 	}
 	return commitSpacing - since

@@ -26,7 +26,7 @@ type forwarder struct {
 	health *storeHealth
 
 	mu       sync.Mutex
-	wake     *sync.Cond // a lane became runnable, or stopping
+	wake     *sync.Cond // a lane became runnable (but by handBack), or stopping
 	lanes    map[Lane]*lane
 	runnable []*lane // FIFO: each has a job and is not busy
 	parked   []*lane // refused by Config.MayRun until wakeLanes

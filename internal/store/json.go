@@ -78,12 +78,12 @@ func (st *ForwardState) AppendJSON(b []byte) ([]byte, error) {
 }
 
 // appendTimeField appends name and t as time.Time.MarshalJSON writes it.
-// Times it would refuse, or whose zone offset has seconds, take its own
-// path, error included.
+// Times it would refuse (years beyond 0-9999, offsets of a day or more) or
+// whose zone offset has seconds take its own path, error included.
 func appendTimeField(b []byte, name string, t time.Time) ([]byte, error) {
 	b = append(b, name...)
 	_, offset := t.Zone()
-	if y := t.Year(); y < 0 || y > 9999 || offset%60 != 0 {
+	if y := t.Year(); y < 0 || y > 9999 || offset%60 != 0 || offset <= -24*3600 || offset >= 24*3600 {
 		raw, err := json.Marshal(t)
 		if err != nil {
 			return nil, err

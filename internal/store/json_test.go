@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -35,6 +36,7 @@ func TestDeliveryJSONIsMarshals(t *testing.T) {
 		{"unicode", Delivery{EntityID: "日本語 ✓ 🎉", Remote: "[::1]:80"}},
 		{"year beyond 9999", Delivery{ReceivedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"offset with seconds", Delivery{ReceivedAt: time.Date(1900, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 3*3600+17))}},
+		{"offset of a day", Delivery{ReceivedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600))}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,4 +99,47 @@ func BenchmarkDeliveryJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A field added to Delivery or ForwardState must be written by AppendJSON
+// too: every field is set here, whatever it is, and the two compared.
+func TestAppendJSONWritesEveryField(t *testing.T) {
+	d, st := Delivery{}, ForwardState{}
+	fillEveryField(t, reflect.ValueOf(&d).Elem())
+	fillEveryField(t, reflect.ValueOf(&st).Elem())
+	got, err := d.AppendJSON(nil)
+	checkSameAsMarshal(t, d, got, err)
+	got, err = st.AppendJSON(nil)
+	checkSameAsMarshal(t, st, got, err)
+}
+
+func fillEveryField(t *testing.T, v reflect.Value) {
+	at := time.Date(2026, 11, 26, 12, 0, 0, 7, time.UTC)
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		switch f.Interface().(type) {
+		case string:
+			f.SetString(name + "<&>")
+		case uint64:
+			f.SetUint(uint64(i + 1))
+		case int:
+			f.SetInt(int64(i + 1))
+		case bool:
+			f.SetBool(true)
+		case time.Time:
+			f.Set(reflect.ValueOf(at))
+		case *time.Time:
+			f.Set(reflect.ValueOf(&at))
+		case http.Header:
+			f.Set(reflect.ValueOf(http.Header{name: {"v"}}))
+		case []string:
+			f.Set(reflect.ValueOf([]string{name}))
+		case []byte:
+			f.SetBytes([]byte(name))
+		case map[string]ForwardState:
+			f.Set(reflect.ValueOf(map[string]ForwardState{name: {Attempts: 1}}))
+		default:
+			t.Fatalf("%s.%s is a %s: teach AppendJSON (and this test) to write it", v.Type().Name(), name, f.Type())
+		}
+	}
 }

@@ -41,7 +41,7 @@ func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	accept := func(id string) error {
 		d := delivery(id, "order.opened", "http://app")
 		_, err := st.Accept(store.Accept{Delivery: d, DedupeKey: id, TTL: time.Hour, MarkSeen: true, Now: time.Now()})
@@ -53,6 +53,9 @@ func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 
 	paused := make(chan time.Duration, 1)
 	resume := make(chan struct{})
+	var resumeOnce sync.Once
+	release := func() { resumeOnce.Do(func() { close(resume) }) }
+	t.Cleanup(release) // a failure below must not leave the committer paused before Close
 	st.pause = func(d time.Duration) { paused <- d; <-resume }
 	for i := range 5 {
 		if err := accept(fmt.Sprintf("one-at-a-time-%d", i)); err != nil {
@@ -77,7 +80,7 @@ func TestCommitsCloseTogetherShareOneFsync(t *testing.T) {
 	if len(errs) != 0 {
 		t.Fatal("a write returned before its commit")
 	}
-	close(resume)
+	release()
 	wg.Wait()
 	close(errs)
 	for err := range errs {

@@ -39,7 +39,8 @@ type stored = store.Record
 // Store is the bbolt store.ListenStore. A change is durable once it is in the
 // log (wal.go): concurrent writers are group-committed, one write and one
 // fdatasync for all the changes waiting at that moment, so an idle store
-// commits at once and a busy one amortises fsyncs over many requests. The
+// commits at once and a busy one amortises fsyncs over many requests (and
+// spaces its commits: commitWait). The
 // applier (apply.go) moves logged changes into bbolt in the
 // background; what it has not moved yet is served from memory.
 type Store struct {

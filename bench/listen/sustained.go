@@ -34,7 +34,7 @@ type stepResult struct {
 	rate int
 	outcome
 	cpuPerEvent time.Duration // the system's CPU from the start of the load until drained, per acked event
-	rtt, rtt99  time.Duration // kwh: forward round trip, median and p99
+	rtt, rtt99  time.Duration // kwh: forward round trip while the load lasted, median and p99
 	maxInFlight int64         // most requests the app had open at once
 }
 
@@ -83,7 +83,7 @@ func runStep(sys system, a *app, rate int, d time.Duration, wait time.Duration) 
 	}
 	inst.stop()
 	if inst.fwd != nil {
-		res.rtt, res.rtt99 = inst.fwd.quantiles()
+		res.rtt, res.rtt99 = inst.fwd.quantiles(run.end)
 	}
 	return res, nil
 }
@@ -144,7 +144,7 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 			_ = cmd.Wait()
 			return nil, fmt.Errorf("kwh listen %s never became ready", strings.Join(extra, " "))
 		}
-		fwd := &latencies{ch: make(chan []time.Duration, 1)}
+		fwd := &latencies{ch: make(chan []timedLatency, 1)}
 		go fwd.collect(lines)
 		pid := cmd.Process.Pid
 		return &instance{url: url, fwd: fwd, pids: func() []int { return []int{pid} }, stop: func() {
@@ -154,15 +154,21 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 	}}
 }
 
-// latencies collects forwarded events' latencyMs from kwh's NDJSON.
+// latencies collects forwarded events' latencyMs from kwh's NDJSON, with
+// when each line was read (kwh flushes its lines as events happen).
 type latencies struct {
-	ch chan []time.Duration
+	ch chan []timedLatency
+}
+
+type timedLatency struct {
+	at time.Time
+	d  time.Duration
 }
 
 var latencyField = []byte(`"latencyMs":`)
 
 func (l *latencies) collect(lines *bufio.Scanner) {
-	var vals []time.Duration
+	var vals []timedLatency
 	for lines.Scan() {
 		line := lines.Bytes()
 		if !bytes.Contains(line, []byte(`"type":"forwarded"`)) {
@@ -172,20 +178,27 @@ func (l *latencies) collect(lines *bufio.Scanner) {
 			rest := line[i+len(latencyField):]
 			end := bytes.IndexAny(rest, ",}")
 			if v, err := strconv.ParseFloat(string(rest[:max(end, 0)]), 64); err == nil {
-				vals = append(vals, time.Duration(v*float64(time.Millisecond)))
+				vals = append(vals, timedLatency{at: time.Now(), d: time.Duration(v * float64(time.Millisecond))})
 			}
 		}
 	}
 	l.ch <- vals
 }
 
-// quantiles waits for the stream to end (the instance stopped) and returns
-// the forward round trip's median and 99th percentile.
-func (l *latencies) quantiles() (p50, p99 time.Duration) {
-	var vals []time.Duration
+// quantiles are the round trips of the forwards made while the load
+// lasted (until end): under a flood they are what bounds an ordered lane,
+// and the forwards that drain the backlog afterwards are faster.
+func (l *latencies) quantiles(end time.Time) (p50, p99 time.Duration) {
+	var timed []timedLatency
 	select {
-	case vals = <-l.ch:
+	case timed = <-l.ch:
 	case <-time.After(5 * time.Second):
+	}
+	var vals []time.Duration
+	for _, t := range timed {
+		if !t.at.After(end) {
+			vals = append(vals, t.d)
+		}
 	}
 	return pct(vals, 50), pct(vals, 99)
 }

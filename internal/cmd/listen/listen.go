@@ -98,7 +98,8 @@ Order and concurrency: at most --forward-concurrency forwards are in flight
 at once (default 32). --order says which of them wait for each other:
   topic   in order per topic (and target): Kibo's own promise, the default.
           One forward in flight per topic, so six topics mean six at once
-          however fast the app is.
+          however fast the app is, and a machine saturated by pushes slows
+          each of them (forwarding can halve until the flood passes).
   entity  in order per topic and entityId: an order's events stay in order
           while other orders go at once. What a process flow needs, and far
           faster under load.

@@ -5,7 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/kwh-cli/kwh/internal/jsonenc"
 )
 
 // AppendJSON appends d's JSON form, byte for byte what json.Marshal(d)
@@ -77,22 +78,18 @@ func (st *ForwardState) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendTimeField appends name and t as time.Time.MarshalJSON writes it.
-// Times it would refuse (years beyond 0-9999, offsets of a day or more) or
-// whose zone offset has seconds take its own path, error included.
+// appendTimeField appends name and t as time.Time.MarshalJSON writes it;
+// times jsonenc.Time leaves to encoding/json take its path, error included.
 func appendTimeField(b []byte, name string, t time.Time) ([]byte, error) {
 	b = append(b, name...)
-	_, offset := t.Zone()
-	if y := t.Year(); y < 0 || y > 9999 || offset%60 != 0 || offset <= -24*3600 || offset >= 24*3600 {
-		raw, err := json.Marshal(t)
-		if err != nil {
-			return nil, err
-		}
-		return append(b, raw...), nil
+	if out, ok := jsonenc.Time(b, t); ok {
+		return out, nil
 	}
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"'), nil
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, raw...), nil
 }
 
 // appendHeader writes a header map as encoding/json does: null when nil,
@@ -117,71 +114,6 @@ func appendHeader(b []byte, h map[string][]string) []byte {
 	return append(b, '}')
 }
 
-func appendStrings(b []byte, vs []string) []byte {
-	if vs == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, v := range vs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, v)
-	}
-	return append(b, ']')
-}
+func appendStrings(b []byte, vs []string) []byte { return jsonenc.Strings(b, vs, true) }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s the way json.Marshal does: <, > and & escaped
-// for HTML, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = appendEscapedByte(b, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			b = append(append(b, s[start:i]...), `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-		} else {
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-func appendEscapedByte(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\b':
-		return append(b, `\b`...)
-	case '\f':
-		return append(b, `\f`...)
-	case '\n':
-		return append(b, `\n`...)
-	case '\r':
-		return append(b, `\r`...)
-	case '\t':
-		return append(b, `\t`...)
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-}
+func appendJSONString(b []byte, s string) []byte { return jsonenc.String(b, s, true) }

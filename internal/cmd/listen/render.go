@@ -67,6 +67,9 @@ func (r *Renderer) writer(out, talk io.Writer) func(listen.Event) error {
 		return l.styled
 	}
 	p := *r.Printer
+	if (p.Opts.Format == "json" || p.Opts.Format == "ndjson") && p.Opts.JQ == "" && p.Opts.Template == "" {
+		return ndjson(out) // what output.Stream would write, without reflection
+	}
 	ios := *p.IO
 	ios.Out = out
 	p.IO = &ios
@@ -81,6 +84,20 @@ func (r *Renderer) writer(out, talk io.Writer) func(listen.Event) error {
 		}
 		return plain(out, e)
 	})
+}
+
+// ndjson writes each event as one JSON line (two per push: the busiest
+// output kwh has, so it is encoded without reflection).
+func ndjson(out io.Writer) func(listen.Event) error {
+	var buf []byte
+	return func(e listen.Event) error {
+		var err error
+		if buf, err = e.AppendNDJSON(buf[:0]); err != nil {
+			return err
+		}
+		_, err = out.Write(buf)
+		return err
+	}
 }
 
 func plain(w io.Writer, e listen.Event) error {

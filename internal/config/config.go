@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/spf13/viper"
 )
@@ -159,15 +160,47 @@ func (f *File) Use(profile string) error {
 	return f.write()
 }
 
+// write replaces the file whole: the new settings go to a private file
+// beside it, reach the disk, then take its name. A crash or a full disk
+// mid-write leaves the old file as it was, never half of each (it holds
+// the shared secret and client secret of every profile).
 func (f *File) write() error {
-	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+	dir := filepath.Dir(f.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := f.v.WriteConfigAs(f.path); err != nil {
+	// Mode 0600; the same extension, which tells viper the format.
+	ext := filepath.Ext(f.path)
+	tmp, err := os.CreateTemp(dir, "."+strings.TrimSuffix(filepath.Base(f.path), ext)+"-*"+ext)
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", f.path, err)
 	}
-	// WriteConfigAs keeps the mode of an existing file; secrets demand 0600.
-	return os.Chmod(f.path, 0o600)
+	name := tmp.Name()
+	err = f.v.WriteConfigAs(name) // keeps the temp file's 0600
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, f.path)
+	}
+	if err != nil {
+		os.Remove(name)
+		return fmt.Errorf("writing %s: %w", f.path, err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename in dir durable; where directories cannot be
+// synced (Windows) the rename stands without it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
 }
 
 func profileKey(profile, key string) string { return "profiles." + profile + "." + key }

@@ -80,3 +80,41 @@ func TestFilesArePrivate(t *testing.T) {
 		t.Error("an unknown key was accepted")
 	}
 }
+
+// A settings write replaces the file whole and leaves nothing beside it;
+// one that cannot take the file's name leaves the old state and no
+// temporary file (it would hold the secrets).
+func TestWriteReplacesTheFileWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	f, _ := Load(path)
+	for _, secret := range []string{"first", "second"} {
+		if err := f.Set("dev", KeySharedSecret, secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "config.yaml" {
+		t.Fatalf("beside the config after two writes: %v", entries)
+	}
+	if g, _ := Load(path); g.Values("dev")[KeySharedSecret] != "second" {
+		t.Fatalf("read back %q, want the last write", g.Values("dev")[KeySharedSecret])
+	}
+
+	blocked := filepath.Join(dir, "blocked")
+	b, err := Load(filepath.Join(blocked, "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Something else took the name meanwhile: the rename cannot replace it.
+	if err := os.MkdirAll(filepath.Join(blocked, "config.yaml", "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set("dev", KeySharedSecret, "s"); err == nil {
+		t.Fatal("a write onto a directory succeeded")
+	}
+	entries, _ = os.ReadDir(blocked)
+	if len(entries) != 1 {
+		t.Fatalf("a failed write left %v behind", entries)
+	}
+}

@@ -91,18 +91,29 @@ func serveBare(addr string) {
 	}))
 }
 
+// benchDir makes the run's scratch folder and, without -kwh, builds kwh
+// into it.
+func benchDir(kwhBin string) (dir, bin string, err error) {
+	if dir, err = os.MkdirTemp("", "kwh-bench-"); err != nil {
+		return "", "", err
+	}
+	if kwhBin != "" {
+		return dir, kwhBin, nil
+	}
+	bin = filepath.Join(dir, "kwh")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/kwh").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return dir, bin, nil
+}
+
 func run(kwhBin string, duration, rateDur time.Duration, ingestOnly, acks bool, sopts sustainedOptions) error {
-	dir, err := os.MkdirTemp("", "kwh-bench-")
+	dir, kwhBin, err := benchDir(kwhBin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if kwhBin == "" {
-		kwhBin = filepath.Join(dir, "kwh")
-		if out, err := exec.Command("go", "build", "-o", kwhBin, "./cmd/kwh").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	}
 	if !acks {
 		return runSustained(kwhBin, dir, sopts)
 	}

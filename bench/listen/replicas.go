@@ -21,17 +21,11 @@ import (
 // is as durable as bbolt's commit, everysec is what Redis ships with; each
 // phase gets fresh processes and an empty store.
 func runReplicas(kwhBin, fsync string, duration, rateDur time.Duration) error {
-	dir, err := os.MkdirTemp("", "kwh-bench-")
+	dir, kwhBin, err := benchDir(kwhBin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if kwhBin == "" {
-		kwhBin = filepath.Join(dir, "kwh")
-		if out, err := exec.Command("go", "build", "-o", kwhBin, "./cmd/kwh").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	}
 	redisURL, stopRedis, err := startRedis(filepath.Join(dir, "redis"), fsync)
 	if err != nil {
 		return err

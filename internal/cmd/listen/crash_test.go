@@ -3,7 +3,6 @@ package listen_test
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -111,63 +109,21 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	store := t.TempDir()
 
 	proc, url := startBinary(t, bin, store, appSrv.URL+"/gen1")
-	var (
-		acked    sync.Map
-		nAcked   atomic.Int64
-		killOnce sync.Once
-		wg       sync.WaitGroup
-	)
+	var killOnce sync.Once
 	kill := func() {
 		killOnce.Do(func() {
 			_ = proc.Process.Signal(syscall.SIGKILL)
 			_ = proc.Wait()
 		})
 	}
-	eventIDs := make([]string, total)
-	for i := range eventIDs {
-		eventIDs[i] = webhook.NewEventID()
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	// stream sends the events not yet acknowledged, 8 at a time.
-	stream := func(url string, onAck func()) {
-		ids := make(chan int)
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range ids {
-					body, hdr := signedPush(t, eventIDs[i], topics[i%len(topics)], fmt.Sprint(i))
-					req, _ := http.NewRequest(http.MethodPost, url, bytesReader(body))
-					req.Header = hdr
-					resp, err := client.Do(req)
-					if err != nil {
-						continue // the receiver is gone: Kibo would retry later
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == 200 {
-						acked.Store(eventIDs[i], true)
-						nAcked.Add(1)
-						onAck()
-					}
-				}
-			}()
-		}
-		for i := range total {
-			if _, done := acked.Load(eventIDs[i]); !done {
-				ids <- i
-			}
-		}
-		close(ids)
-		wg.Wait()
-	}
-	stream(url, func() {
-		if nAcked.Load() == killAfter {
+	kibo := newKiboSender(t, total, topics, 5*time.Second)
+	kibo.send([]string{url}, func() {
+		if kibo.nAcked.Load() == killAfter {
 			go kill()
 		}
 	})
 	kill()
-	ackedBeforeKill := nAcked.Load()
+	ackedBeforeKill := kibo.nAcked.Load()
 	if ackedBeforeKill < killAfter {
 		t.Fatalf("only %d events were acknowledged before the kill", ackedBeforeKill)
 	}
@@ -183,7 +139,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		app.mu.Lock()
 		defer app.mu.Unlock()
 		n := 0
-		acked.Range(func(k, _ any) bool {
+		kibo.acked.Range(func(k, _ any) bool {
 			if app.count[k.(string)] == 0 {
 				n++
 			}
@@ -192,9 +148,9 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		return n
 	}
 	// Kibo sends again what got no 200: kwh dedupes what it had already kept.
-	stream(url2, func() {})
-	if nAcked.Load() != total {
-		t.Fatalf("%d of %d acknowledged after the restart", nAcked.Load(), total)
+	kibo.send([]string{url2}, func() {})
+	if kibo.nAcked.Load() != total {
+		t.Fatalf("%d of %d acknowledged after the restart", kibo.nAcked.Load(), total)
 	}
 	deadline := time.After(60 * time.Second)
 	for missing() > 0 {

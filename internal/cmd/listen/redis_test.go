@@ -2,12 +2,12 @@ package listen_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kwh-cli/kwh/internal/listen/metrics/metricstest"
 
 	"github.com/kwh-cli/kwh/internal/apptest"
 	"github.com/kwh-cli/kwh/internal/listen"
@@ -247,7 +247,7 @@ func TestMetricsOfTwoReplicasAddUp(t *testing.T) {
 		// read, its counters hold them.
 		r.waitFor(listen.KindReceived, events/2)
 		r.waitFor(listen.KindDuplicate, events)
-		for series, v := range scrapeMetrics(t, r.ready.Metrics) {
+		for series, v := range metricstest.Scrape(t, r.ready.Metrics) {
 			sum[series] += v
 		}
 	}
@@ -269,31 +269,4 @@ func TestMetricsOfTwoReplicasAddUp(t *testing.T) {
 	if f := sum[`kwh_listen_forwarded_total{target="`+appSrv.URL+`"}`]; f < 1 || f > events {
 		t.Errorf("forwarded over both replicas = %v, want 1 to %d", f, events)
 	}
-}
-
-// scrapeMetrics reads a Prometheus text page: series → value.
-func scrapeMetrics(t *testing.T, url string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
-	}
-	out := map[string]float64{}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("not a sample: %q", line)
-		}
-		out[line[:i]] = v
-	}
-	return out
 }

@@ -1,7 +1,6 @@
 package listen_test
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -135,15 +134,8 @@ func TestReplicaKilledLosesNothing(t *testing.T) {
 	procA, urlA := startReplica(t, bin, srv.URL(), appSrv.URL)
 	procB, urlB := startReplica(t, bin, srv.URL(), appSrv.URL)
 
-	eventIDs := make([]string, total)
-	for i := range eventIDs {
-		eventIDs[i] = webhook.NewEventID()
-	}
-	var (
-		acked    sync.Map
-		nAcked   atomic.Int64
-		killOnce sync.Once
-	)
+	kibo := newKiboSender(t, total, topics, 10*time.Second)
+	var killOnce sync.Once
 	kill := func() { // then the app comes up
 		killOnce.Do(func() {
 			_ = procA.Process.Signal(syscall.SIGKILL)
@@ -151,52 +143,18 @@ func TestReplicaKilledLosesNothing(t *testing.T) {
 			app.down.Store(false)
 		})
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	// stream sends the events not yet acknowledged, 8 at a time, event i
-	// to urls[i%len(urls)].
-	stream := func(urls []string, onAck func()) {
-		ids := make(chan int)
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() {
-				for i := range ids {
-					body, hdr := signedPush(t, eventIDs[i], topics[i%len(topics)], fmt.Sprint(i))
-					req, _ := http.NewRequest(http.MethodPost, urls[i%len(urls)], bytesReader(body))
-					req.Header = hdr
-					resp, err := client.Do(req)
-					if err != nil {
-						continue // that replica is gone: Kibo retries later
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode == http.StatusOK {
-						acked.Store(eventIDs[i], true)
-						nAcked.Add(1)
-						onAck()
-					}
-				}
-			})
-		}
-		for i := range total {
-			if _, done := acked.Load(eventIDs[i]); !done {
-				ids <- i
-			}
-		}
-		close(ids)
-		wg.Wait()
-	}
-	stream([]string{urlA, urlB}, func() {
-		if nAcked.Load() == killAfter {
+	kibo.send([]string{urlA, urlB}, func() {
+		if kibo.nAcked.Load() == killAfter {
 			go kill()
 		}
 	})
 	kill()
-	ackedBeforeRetry := nAcked.Load()
-	stream([]string{urlB}, func() {})
-	if nAcked.Load() != total {
-		t.Fatalf("%d of %d acknowledged", nAcked.Load(), total)
+	ackedBeforeRetry := kibo.nAcked.Load()
+	kibo.send([]string{urlB}, func() {})
+	if kibo.nAcked.Load() != total {
+		t.Fatalf("%d of %d acknowledged", kibo.nAcked.Load(), total)
 	}
-	app.waitFor(t, func() []string { return eventIDs })
+	app.waitFor(t, func() []string { return kibo.eventIDs })
 	_ = procB.Process.Signal(syscall.SIGINT)
 	if err := procB.Wait(); err != nil {
 		t.Errorf("the replica left did not stop cleanly: %v", err)

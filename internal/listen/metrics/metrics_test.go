@@ -1,16 +1,16 @@
 package metrics_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kwh-cli/kwh/internal/listen/metrics/metricstest"
 
 	"github.com/kwh-cli/kwh/internal/listen"
 	"github.com/kwh-cli/kwh/internal/listen/metrics"
@@ -29,34 +29,6 @@ func push(t *testing.T, url, body string) int {
 
 func event(i int) string {
 	return fmt.Sprintf(`{"eventId":"5f1c2e00-0000-0000-0000-%012d","topic":"order.opened","entityId":"%d","timestamp":"2026-11-20T12:00:00.000Z","correlationId":"c","isTest":false}`, i, i)
-}
-
-// scrape reads /metrics into series → value ("name{labels}" as exposed).
-func scrape(t *testing.T, url string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d", url, resp.StatusCode)
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("not a sample: %q", line)
-		}
-		out[line[:i]] = v
-	}
-	return out
 }
 
 // TestScrapeShowsWhatHappened: a running listener's /metrics, scraped after
@@ -93,7 +65,7 @@ func TestScrapeShowsWhatHappened(t *testing.T) {
 		t.Fatalf("push while the app is down: %d", code)
 	}
 	waitFor(l, listen.KindFailed)
-	got := scrape(t, srv.URL())
+	got := metricstest.Scrape(t, srv.URL())
 	if got["kwh_listen_backlog"] != 1 || got["kwh_listen_oldest_pending_seconds"] <= 0 || got["kwh_listen_forward_failed_total"+target] < 1 {
 		t.Errorf("while the app is down: backlog %v, oldest pending %vs, failed %v; want 1, > 0, ≥ 1",
 			got["kwh_listen_backlog"], got["kwh_listen_oldest_pending_seconds"], got["kwh_listen_forward_failed_total"+target])
@@ -114,7 +86,7 @@ func TestScrapeShowsWhatHappened(t *testing.T) {
 		waitFor(l, listen.KindForwarded)
 	}
 	l.Stop() // every forward finished: nothing left in the backlog
-	got = scrape(t, srv.URL())
+	got = metricstest.Scrape(t, srv.URL())
 	want := map[string]float64{
 		"kwh_listen_received_total":                             3,
 		"kwh_listen_duplicates_total":                           1,

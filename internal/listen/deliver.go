@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/kibo"
@@ -31,8 +30,9 @@ func (r result) reason() string {
 	return kibo.PushRefusal(r.status)
 }
 
-// hopHeaders are not forwarded: they describe the connection to kwh.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Host"}
+// hopHeaders are not forwarded: they describe the connection to kwh (an
+// Expect: 100-continue was for kwh to answer).
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Host", "Expect"}
 
 // attempt POSTs the raw body with the original headers plus kwh's own.
 func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target string, n int) result {
@@ -40,16 +40,7 @@ func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target strin
 	if err != nil {
 		return result{err: err}
 	}
-	req.Header = d.Header.Clone()
-	for _, h := range hopHeaders {
-		req.Header.Del(h)
-	}
-	req.Header.Set("X-Kwh-Delivery-Id", strconv.FormatUint(d.ID, 10))
-	attempt := "replay"
-	if n > 0 {
-		attempt = strconv.Itoa(n)
-	}
-	req.Header.Set("X-Kwh-Attempt", attempt)
+	forwardHeaders(d, n, req.Header.Add)
 	start := time.Now()
 	resp, err := f.client.Do(req)
 	res := result{latency: time.Since(start), err: err}

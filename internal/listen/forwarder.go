@@ -23,6 +23,7 @@ type forwarder struct {
 	cfg    *Config
 	emit   func(Event)
 	client *http.Client
+	fast   *fastSender // nil with an injected Config.Transport
 	health *storeHealth
 
 	mu       sync.Mutex
@@ -107,7 +108,10 @@ const maxOutcomeWrites = 1024
 func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	ctx, cancel := context.WithCancel(context.Background())
 	transport := cfg.Transport
+	var fast *fastSender
 	if transport == nil {
+		fast = newFastSender(cfg.ForwardTimeout)
+		context.AfterFunc(ctx, fast.closeAll) // the hard stop ends forwards in flight
 		// Keep a connection per forward in flight rather than Go's
 		// default of two per host.
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -115,7 +119,7 @@ func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 		transport = t
 	}
 	f := &forwarder{
-		cfg: cfg, emit: emit, lanes: map[Lane]*lane{},
+		cfg: cfg, emit: emit, lanes: map[Lane]*lane{}, fast: fast,
 		client:   webhook.PushClient(cfg.ForwardTimeout, transport),
 		writing:  make(chan struct{}, maxOutcomeWrites),
 		stopping: make(chan struct{}), hardCtx: ctx, hardStop: cancel,
@@ -209,7 +213,7 @@ func (f *forwarder) step(l *lane, j job) {
 		}
 		n = d.Forwards[j.target].Attempts + 1
 	}
-	res := f.attempt(f.hardCtx, d, j.target, n)
+	res := f.send(d, j.target, n)
 	if f.hardCtx.Err() != nil && !res.ok() {
 		return // stopping: the job stays in the spool for the next start
 	}
@@ -246,6 +250,15 @@ func (f *forwarder) step(l *lane, j job) {
 			f.retryAfter(l, next.retryIn)
 		}
 	})
+}
+
+// send makes a pool forward's attempt: by fasthttp where it takes the
+// target, else by net/http; either ends at the hard stop.
+func (f *forwarder) send(d *store.Delivery, target string, n int) result {
+	if f.fast != nil && f.fast.takesTarget(target) {
+		return f.fast.send(d, target, n)
+	}
+	return f.attempt(f.hardCtx, d, target, n)
 }
 
 // nextReport chains a lane's reports: the previous one's channel to wait

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -25,11 +26,27 @@ type ListenerStatus struct {
 // ListenerFinder finds a running kwh listen: (nil, nil) when none runs.
 type ListenerFinder func(ctx context.Context) (*ListenerStatus, error)
 
+// RemoteStoreError: kwh listen's store is not a directory here (a redis://
+// URL from KWH_STORE or the profile), so no local receiver can be found
+// through it. Store is redacted.
+type RemoteStoreError struct{ Store string }
+
+func (e *RemoteStoreError) Error() string {
+	return "kwh listen's store is " + e.Store + ": kwh doctor finds a receiver through a local store directory; receivers on Redis answer /readyz and --metrics-addr"
+}
+
 // checkListener looks at the local receiver: found, ready, its forward
 // targets answering, what is spooled and what it gave up on.
 func checkListener(ctx context.Context, d *Doctor) []Result {
 	st, err := d.Listener(ctx)
+	var remote *RemoteStoreError
 	switch {
+	case errors.As(err, &remote):
+		status := Skip
+		if d.ListenRequired {
+			status = Warn
+		}
+		return []Result{{Subject: "kwh listen", Status: status, Detail: remote.Error(), Hint: "Give --store DIR to check a local kwh listen."}}
 	case err != nil:
 		return []Result{{Subject: "kwh listen", Status: Fail, Detail: "asking the running kwh listen failed: " + err.Error(), Hint: "Restart `kwh listen`."}}
 	case st == nil && d.ListenRequired:

@@ -95,7 +95,7 @@ a warning too), 0 otherwise. -o json prints an array of
 	cmdutil.DurationVar(fl, &opts.ProbeTimeout, "probe-timeout", kibo.PushTimeout, "how long a probe waits for an answer (Kibo waits 45 s)")
 	_ = fl.MarkHidden("probe-timeout")
 	fl.BoolVar(&opts.Listen, "listen", false, "check the local kwh listen (a failure when none runs)")
-	fl.StringVar(&opts.Store, "store", "", "kwh listen's store directory (default $XDG_STATE_HOME/kwh)")
+	fl.StringVar(&opts.Store, "store", "", "kwh listen's store directory (else KWH_STORE or the profile's store, else $XDG_STATE_HOME/kwh)")
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 3 on warnings too")
 	return cmd
 }

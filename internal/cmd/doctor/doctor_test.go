@@ -191,6 +191,19 @@ func TestDoctorListener(t *testing.T) {
 	if res.Stdout != want {
 		t.Errorf("a running kwh listen is found without --listen: got %q, want %q", res.Stdout, want)
 	}
+
+	// KWH_STORE (or the profile's store) leads there too, as it leads kwh
+	// listen; a redis:// store cannot be looked into: said, never as
+	// "none runs", and with its password hidden.
+	h.Env["KWH_STORE"] = store
+	if res = h.Run("doctor", "--listen", "-o", "json", "--jq", listenerOnly); res.Code != 0 || res.Stdout != want {
+		t.Errorf("KWH_STORE: exit %d, got %q, want %q", res.Code, res.Stdout, want)
+	}
+	h.Env["KWH_STORE"] = "redis://:hunter2@127.0.0.1:1/0"
+	res = h.Run("doctor", "--listen", "-o", "json", "--jq", listenerOnly)
+	if res.Code != 0 || !strings.HasPrefix(res.Stdout, "warn kwh listen's store is redis://") || strings.Contains(res.Stdout+res.Stderr, "hunter2") {
+		t.Errorf("KWH_STORE=redis://: exit %d, %q %s", res.Code, res.Stdout, res.Stderr)
+	}
 }
 
 // The emulator disables a subscriber whose deliveries fail for 24 h of Kibo

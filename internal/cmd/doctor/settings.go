@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/kwh-cli/kwh/internal/doctor"
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 )
 
 // settingNames are the profile keys as doctor prints them, in order.
@@ -51,16 +53,19 @@ func buildDoctor(opts *Options, p config.Profile) *doctor.Doctor {
 		Now:            opts.Now,
 	}
 	d.Client, d.ClientErr = opts.Client(p)
-	d.Listener = findListener(opts)
+	d.Listener = findListener(opts, p)
 	return d
 }
 
 // findListener asks the kwh listen running on the store directory, as
-// `kwh inbox` finds it.
-func findListener(opts *Options) doctor.ListenerFinder {
-	dir := opts.Store
-	if dir == "" {
-		dir = opts.StateDir
+// `kwh inbox` finds it: --store, else KWH_STORE or the profile's store,
+// else the state directory.
+func findListener(opts *Options, p config.Profile) doctor.ListenerFinder {
+	dir := cmp.Or(opts.Store, p.Store, opts.StateDir)
+	if redisstore.IsURL(dir) { // from KWH_STORE or the profile (a flag is refused)
+		return func(context.Context) (*doctor.ListenerStatus, error) {
+			return nil, &doctor.RemoteStoreError{Store: redisstore.Redact(dir)}
+		}
 	}
 	return func(context.Context) (*doctor.ListenerStatus, error) {
 		st, err := listen.ReadStatus(dir)

@@ -308,12 +308,20 @@ func TestEventsTailForwardsToTheApp(t *testing.T) {
 	}
 	mu.Unlock()
 
-	// A second run on the same store prints the recent events again but does
-	// not forward them twice.
+	// A second run on the same store (found through KWH_STORE, as kwh
+	// listen finds it) prints the recent events again but does not forward
+	// them twice.
 	h.OnPause = func(int, time.Duration) error { return context.Canceled }
-	res = h.Run("events", "tail", "--last", "2", "--forward", app.URL, "--store", store)
+	h.Env["KWH_STORE"] = store
+	res = h.Run("events", "tail", "--last", "2", "--forward", app.URL)
 	if res.Code != 0 || strings.Count(res.Stderr, "duplicate, not forwarded") != 2 {
 		t.Fatalf("second run: exit %d: %s", res.Code, res.Stderr)
+	}
+	// A redis:// store there is kwh listen's: tail cannot share it, says so.
+	h.Env["KWH_STORE"] = "redis://:hunter2@127.0.0.1:1/0"
+	res = h.Run("events", "tail", "--last", "2", "--forward", app.URL)
+	if res.Code != 2 || !strings.Contains(res.Stderr, "give --store DIR") || strings.Contains(res.Stderr+res.Stdout, "hunter2") {
+		t.Fatalf("KWH_STORE=redis://: exit %d: %s", res.Code, res.Stderr)
 	}
 	mu.Lock()
 	defer mu.Unlock()

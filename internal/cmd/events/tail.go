@@ -91,7 +91,7 @@ needed.`,
 	cmdutil.DurationVar(cmd.Flags(), &opts.Interval, "interval", 5*time.Second, "time between polls")
 	cmd.Flags().IntVar(&opts.Last, "last", 10, "print this many recent events first (0 for none)")
 	cmd.Flags().StringArrayVar(&opts.Forward, "forward", nil, "also forward each event to this URL (repeatable)")
-	cmd.Flags().StringVar(&opts.Store, "store", "", "store directory for --forward (default $XDG_STATE_HOME/kwh, shared with kwh listen)")
+	cmd.Flags().StringVar(&opts.Store, "store", "", "store directory for --forward, shared with kwh listen (else KWH_STORE or the profile's store, else $XDG_STATE_HOME/kwh)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", cmdutil.CompleteTopics)
 	return cmd
 }

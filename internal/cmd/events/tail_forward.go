@@ -4,8 +4,11 @@ import (
 	"cmp"
 
 	listencmd "github.com/kwh-cli/kwh/internal/cmd/listen"
+	"github.com/kwh-cli/kwh/internal/cmdutil"
+	"github.com/kwh-cli/kwh/internal/config"
 	"github.com/kwh-cli/kwh/internal/kibo"
 	"github.com/kwh-cli/kwh/internal/listen"
+	"github.com/kwh-cli/kwh/internal/store/redisstore"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -15,11 +18,15 @@ import (
 // beside the events on stdout. The returned func stops it.
 func (t *tailer) startForwarding() (func(), error) {
 	opts := t.opts
-	secret := ""
-	if p, err := opts.Profile(); err == nil {
-		secret = p.SharedSecret
+	var p config.Profile
+	if got, err := opts.Profile(); err == nil {
+		p = got
 	}
-	l, err := listen.Start(listen.Config{StoreDir: cmp.Or(opts.Store, opts.StateDir), Secret: secret, Forward: opts.Forward, Transport: opts.Transport})
+	dir := cmp.Or(opts.Store, p.Store, opts.StateDir) // kwh listen's store, as it finds it
+	if redisstore.IsURL(dir) {
+		return nil, cmdutil.FlagErrorf("kwh listen's store is %s (KWH_STORE or the profile's store): events tail --forward keeps a store directory; give --store DIR", redisstore.Redact(dir))
+	}
+	l, err := listen.Start(listen.Config{StoreDir: dir, Secret: p.SharedSecret, Forward: opts.Forward, Transport: opts.Transport})
 	if err != nil {
 		return nil, err
 	}

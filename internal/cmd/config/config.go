@@ -164,6 +164,7 @@ type ProfileView struct {
 	Site            string `json:"site,omitempty"`
 	AuthHost        string `json:"authHost,omitempty"`
 	APIHost         string `json:"apiHost,omitempty"`
+	Store           string `json:"store,omitempty"` // a Redis password redacted
 	HasSharedSecret bool   `json:"hasSharedSecret"`
 }
 
@@ -175,12 +176,12 @@ func listRun(o *ListOptions) error {
 	views := []ProfileView{}
 	t := output.Table{Columns: []output.Column{
 		{Header: "name"}, {Header: "current"}, {Header: "client id"}, {Header: "tenant"}, {Header: "site"},
-		{Header: "auth host", Wide: true}, {Header: "api host", Wide: true}, {Header: "secret"},
+		{Header: "auth host", Wide: true}, {Header: "api host", Wide: true}, {Header: "store", Wide: true}, {Header: "secret"},
 	}}
 	for _, name := range file.Profiles() {
 		v := file.Values(name)
 		pv := ProfileView{Name: name, Current: name == file.Current(), ClientID: v[cfg.KeyClientID], Tenant: v[cfg.KeyTenant],
-			Site: v[cfg.KeySite], AuthHost: v[cfg.KeyAuthHost], APIHost: v[cfg.KeyAPIHost], HasSharedSecret: v[cfg.KeySharedSecret] != ""}
+			Site: v[cfg.KeySite], AuthHost: v[cfg.KeyAuthHost], APIHost: v[cfg.KeyAPIHost], HasSharedSecret: v[cfg.KeySharedSecret] != "", Store: shownStore(v[cfg.KeyStore])}
 		views = append(views, pv)
 		current, secret := "", "not set"
 		if pv.Current {
@@ -189,7 +190,7 @@ func listRun(o *ListOptions) error {
 		if pv.HasSharedSecret {
 			secret = "set"
 		}
-		t.Rows = append(t.Rows, []string{name, current, pv.ClientID, pv.Tenant, pv.Site, pv.AuthHost, pv.APIHost, secret})
+		t.Rows = append(t.Rows, []string{name, current, pv.ClientID, pv.Tenant, pv.Site, pv.AuthHost, pv.APIHost, pv.Store, secret})
 	}
 	p := o.Printer()
 	if err := p.PrintList(views, t); err != nil {
@@ -201,6 +202,14 @@ func listRun(o *ListOptions) error {
 	return nil
 }
 
+// shownStore is a store setting as printed: a Redis password is a secret.
+func shownStore(v string) string {
+	if redisstore.IsURL(v) {
+		return redisstore.Redact(v)
+	}
+	return v
+}
+
 func getRun(o *GetOptions) error {
 	p, err := o.Profile()
 	if err != nil {
@@ -210,8 +219,8 @@ func getRun(o *GetOptions) error {
 	if value == "" {
 		return o.unset(p.Name)
 	}
-	if o.Key == cfg.KeyStore && redisstore.IsURL(value) {
-		value = redisstore.Redact(value) // a Redis password is a secret
+	if o.Key == cfg.KeyStore {
+		value = shownStore(value)
 	}
 	_, err = fmt.Fprintln(o.IO.Out, value)
 	return err

@@ -26,14 +26,15 @@ func TestConfigCommands(t *testing.T) {
 		{[]string{"config", "use", "sandbox"}, "", 0, ""},
 		{[]string{"config", "get", "tenant"}, "", 0, "12345\n"}, // KIBO_TENANT beats the file
 		{[]string{"config", "get", "shared_secret"}, "", 2, ""},
-		{[]string{"config", "list", "-o", "json", "--jq", `.[] | "\(.name) \(.current) \(.tenant) \(.hasSharedSecret)"`}, "", 0, "sandbox true 777 true\n"},
+		{[]string{"config", "set", "store", "redis://:hunter2@127.0.0.1:6379/0", "-p", "sandbox"}, "", 0, ""},
+		{[]string{"config", "list", "-o", "json", "--jq", `.[] | "\(.name) \(.current) \(.tenant) \(.hasSharedSecret) \(.store)"`}, "", 0, "sandbox true 777 true redis://:xxxxx@127.0.0.1:6379/0\n"},
 	}
 	for _, s := range steps {
 		res := h.RunWith(apptest.RunOpts{Stdin: s.stdin}, s.args...)
 		if res.Code != s.code || (s.stdout != "" && res.Stdout != s.stdout) {
 			t.Fatalf("%v: exit %d stdout %q stderr %q; want exit %d stdout %q", s.args, res.Code, res.Stdout, res.Stderr, s.code, s.stdout)
 		}
-		if strings.Contains(res.Stdout+res.Stderr, "feedface") {
+		if strings.Contains(res.Stdout+res.Stderr, "feedface") || strings.Contains(res.Stdout+res.Stderr, "hunter2") {
 			t.Fatalf("%v printed the secret", s.args)
 		}
 	}

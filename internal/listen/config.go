@@ -70,6 +70,10 @@ type Config struct {
 	// IngestSlots bounds the pushes in kwh's own work at once (gate.go); 0
 	// is DefaultIngestSlots per CPU, negative unbounded.
 	IngestSlots int
+	// PaceAcks slows acknowledgements to the rate the app takes forwards
+	// while the CPU is saturated and forwards fall behind (pace.go), so a
+	// flood cannot starve forwarding; --sync is never paced.
+	PaceAcks bool
 	// MaxConns caps open connections; 0 derives it from the descriptor limit.
 	MaxConns int
 	// ShutdownGrace bounds how long in-flight forwards may finish at shutdown.

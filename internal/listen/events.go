@@ -43,6 +43,10 @@ const (
 	// server (Redis) could lose (Reason), read from its settings; Lossless
 	// when nothing acknowledged.
 	KindDurability Kind = "durability"
+	// KindPacing: acknowledgements are paced (Config.PaceAcks; Reason says
+	// at what rate and why) until KindPacingEnded.
+	KindPacing      Kind = "pacing"
+	KindPacingEnded Kind = "pacingEnded"
 )
 
 // Event is one thing the receiver did, in the shape -o ndjson prints.

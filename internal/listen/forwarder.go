@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
@@ -26,17 +27,18 @@ type forwarder struct {
 	fast   *fastSender // nil with an injected Config.Transport
 	health *storeHealth
 
-	mu       sync.Mutex
-	wake     *sync.Cond // a lane became runnable (but by handBack), or stopping
-	lanes    map[Lane]*lane
-	runnable []*lane // FIFO: each has a job and is not busy
-	parked   []*lane // refused by Config.MayRun until wakeLanes
-	backlog  backlog
-	held     int // body bytes queued jobs keep in memory
-	started  bool
-	stopped  bool
-	wg       sync.WaitGroup // workers and outcome writers
-	writing  chan struct{}  // a slot per outcome being written
+	mu        sync.Mutex
+	wake      *sync.Cond // a lane became runnable (but by handBack), or stopping
+	lanes     map[Lane]*lane
+	runnable  []*lane // FIFO: each has a job and is not busy
+	parked    []*lane // refused by Config.MayRun until wakeLanes
+	backlog   backlog
+	delivered atomic.Int64 // forwards the app took (the pacer's measure)
+	held      int          // body bytes queued jobs keep in memory
+	started   bool
+	stopped   bool
+	wg        sync.WaitGroup // workers and outcome writers
+	writing   chan struct{}  // a slot per outcome being written
 
 	stopping chan struct{} // closed at shutdown: start nothing new
 	hardCtx  context.Context
@@ -223,6 +225,9 @@ func (f *forwarder) step(l *lane, j job) {
 		next.retryIn = f.cfg.Backoff(n)
 	}
 	finished := res.ok() || next.giveUp
+	if res.ok() {
+		f.delivered.Add(1)
+	}
 	if finished {
 		f.finish(l, true)
 	} else {

@@ -101,6 +101,9 @@ func Start(cfg Config) (_ *Listener, err error) {
 		l.srv, limited = l.r.server(ln)
 		l.srvErr = make(chan error, 1)
 		go func() { l.srvErr <- l.srv.Serve(limited) }()
+		if l.r.pace != nil {
+			go l.r.pace.run()
+		}
 		l.r.ready.Store(true)
 	}
 	status.url.Store(&url)
@@ -181,6 +184,7 @@ func (l *Listener) Stop() int {
 		return 0
 	}
 	l.stopped = true
+	l.r.pace.stop() // a paced push goes on at once
 	grace := l.r.cfg.ShutdownGrace
 	if l.srv != nil {
 		l.r.ready.Store(false)

@@ -24,6 +24,7 @@ type Receiver struct {
 	health *storeHealth
 	share  *sharing // lane leases, with a store several replicas share
 	gate   *ingestGate
+	pace   *pacer // nil: acks are never paced
 }
 
 // New builds the request pipeline and its forwarder alone: an http.Handler
@@ -36,7 +37,16 @@ func New(cfg Config) (*Receiver, error) {
 	r.health = &storeHealth{emit: r.emit, st: cfg.Store}
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	r.fwd.health = r.health
+	if cfg.PaceAcks && !cfg.Sync {
+		r.pace = newPacer(procStatCPU, r.paceState, r.emit)
+	}
 	return r, nil
+}
+
+// paceState is what the pacer needs from the forwarder each tick.
+func (r *Receiver) paceState() paceState {
+	b := r.fwd.snapshot()
+	return paceState{backlog: b.Forwards, oldest: b.OldestPending, delivered: r.fwd.delivered.Load()}
 }
 
 // Events delivers what happens, in order.
@@ -92,6 +102,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, err := r.readBody(w, req)
 	if err == nil {
 		markBusy(req)
+		r.pace.wait()
 		r.gate.enter()
 		defer r.gate.leave()
 	}

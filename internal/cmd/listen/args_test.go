@@ -38,6 +38,7 @@ func TestListenArgs(t *testing.T) {
 		c.Order = cmp.Or(c.Order, listen.OrderTopic)
 		c.ForwardConcurrency = cmp.Or(c.ForwardConcurrency, listen.DefaultForwardConcurrency)
 		c.LeaseTime = cmp.Or(c.LeaseTime, listen.DefaultLeaseTime)
+		c.PaceAcks = true // --pace's default
 		return c
 	}
 	tests := []struct {
@@ -59,6 +60,11 @@ func TestListenArgs(t *testing.T) {
 			base(listen.Config{Order: listen.OrderEntity, ForwardConcurrency: 64, MaxBacklog: 10000}), ""},
 		{"--order none --forward-concurrency 1", base(listen.Config{Order: listen.OrderNone, ForwardConcurrency: 1}), ""},
 		{"--order topic --max-backlog 0", base(listen.Config{}), ""},
+		{"--pace=false", func() listen.Config {
+			c := base(listen.Config{})
+			c.PaceAcks = false
+			return c
+		}(), ""},
 		{"--order lane", listen.Config{}, `--order: unknown order "lane": want topic`},
 		{"--order Entity", listen.Config{}, `unknown order "Entity"`},
 		{"--forward-concurrency 0", listen.Config{}, "--forward-concurrency 0: want at least 1"},

@@ -65,6 +65,7 @@ type Options struct {
 	Order          string
 	Concurrency    int
 	MaxBacklog     int
+	Pace           bool
 	NoInspector    bool
 
 	// Listen is the engine's Config, built from the flags (and checked) before runF.
@@ -98,8 +99,7 @@ Order and concurrency: at most --forward-concurrency forwards are in flight
 at once (default 32). --order says which of them wait for each other:
   topic   in order per topic (and target): Kibo's own promise, the default.
           One forward in flight per topic, so six topics mean six at once
-          however fast the app is, and a machine saturated by pushes slows
-          each of them (forwarding can halve until the flood passes).
+          however fast the app is.
   entity  in order per topic and entityId: an order's events stay in order
           while other orders go at once. What a process flow needs, and far
           faster under load.
@@ -113,6 +113,14 @@ every event is on disk and goes out once the app catches up. With
 --max-backlog N, pushes get 503 with Retry-After while N or more wait, so
 Kibo keeps them and sends them again later (its retries start after 5
 minutes; sandbox tenants do not retry at all, so there a 503 loses the push).
+
+Pacing: every push kwh takes costs CPU the app needs to answer forwards.
+While the CPU is over 92% busy and forwards fall behind (the oldest has
+waited 0.5 s and the backlog grows) and the app still takes them, kwh
+acknowledges pushes at the rate the app takes forwards: each waits its turn,
+at most 2 s, then is stored and acknowledged as ever (Kibo waits 45 s for an
+answer). So a flood slows acknowledgements rather than forwarding. A slow or
+stopped app never causes pacing. --pace=false acknowledges at full speed.
 
 Everything received stays in the inbox: see kwh inbox. The ready banner
 prints the web inspector's URL (loopback only, with a per-run token): a live
@@ -159,6 +167,7 @@ list of what arrived, each request whole, re-forward and copy-as-curl;
 	fl.IntVar(&opts.MaxAttempts, "max-attempts", 0, "give up forwarding an event after this many tries (0: keep trying)")
 	fl.StringVar(&opts.Order, "order", string(listen.OrderTopic), "forwards kept in order per: topic (Kibo's promise), entity (topic and entityId) or none")
 	fl.IntVar(&opts.Concurrency, "forward-concurrency", listen.DefaultForwardConcurrency, "most forwards in flight at once, all lanes together")
+	fl.BoolVar(&opts.Pace, "pace", true, "while the CPU is saturated and forwards fall behind, acknowledge pushes at the rate the app takes forwards (each waits at most 2s)")
 	fl.IntVar(&opts.MaxBacklog, "max-backlog", 0, "answer 503 with Retry-After (Kibo retries) while this many forwards wait (0: keep accepting)")
 	_ = cmd.RegisterFlagCompletionFunc("order", cobra.FixedCompletions([]string{"topic\tKibo's promise: in order per topic (default)", "entity\tin order per topic and entityId", "none\tno order"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&opts.NoInspector, "no-inspector", false, "do not serve the web inspector on the loopback admin address")
@@ -235,7 +244,7 @@ func (opts *Options) config() (listen.Config, error) {
 		Path: opts.Path, SkipVerify: opts.SkipVerify, MaxBody: maxBody, DedupeTTL: opts.DedupeTTL,
 		Forward: opts.Forward, Routes: routes, Topics: opts.Topics, Sync: opts.Sync,
 		ForwardTimeout: opts.ForwardTimeout, RetryMin: opts.RetryMin, Transport: opts.Transport, MaxAttempts: opts.MaxAttempts,
-		Order: order, ForwardConcurrency: opts.Concurrency, MaxBacklog: opts.MaxBacklog, LeaseTime: opts.LeaseTime,
+		Order: order, ForwardConcurrency: opts.Concurrency, MaxBacklog: opts.MaxBacklog, PaceAcks: opts.Pace, LeaseTime: opts.LeaseTime,
 	}, nil
 }
 

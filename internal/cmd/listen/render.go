@@ -164,7 +164,7 @@ func (l lines) styled(e listen.Event) error {
 		}
 	case listen.KindRespooled:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
-	case listen.KindDropped, listen.KindSetAside, listen.KindStoreFailing, listen.KindStoreRecovered:
+	case listen.KindDropped, listen.KindSetAside, listen.KindStoreFailing, listen.KindStoreRecovered, listen.KindPacing, listen.KindPacingEnded:
 		fmt.Fprintln(l.talk, l.theme.Warning.Render("! "+e.Reason))
 	case listen.KindDurability:
 		line := l.theme.Warning.Render("! " + e.Reason)

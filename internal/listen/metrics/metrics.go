@@ -53,6 +53,7 @@ type Metrics struct {
 	skipped    prometheus.Counter
 	rejected   map[string]prometheus.Counter
 	ack        prometheus.Histogram
+	paced      prometheus.Gauge
 	targets    map[string]*targetMetrics
 	other      func() *targetMetrics // made on first use only
 }
@@ -87,6 +88,8 @@ func New(targets []string) *Metrics {
 	m.ack = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "kwh", Subsystem: "listen", Name: "ack_seconds",
 		Help:    "From a parsed push to its acknowledgement, the durable store write included.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}})
+	m.paced = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "kwh", Subsystem: "listen", Name: "acks_paced",
+		Help: "1 while acknowledgements are paced to the rate the app takes forwards (the CPU is saturated and forwards fall behind; --pace), else 0."})
 	forwarded := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "kwh", Subsystem: "listen", Name: "forwarded_total",
 		Help: "Forwards the target took (200), by target URL."}, []string{"target"})
 	failed := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "kwh", Subsystem: "listen", Name: "forward_failed_total",
@@ -101,7 +104,7 @@ func New(targets []string) *Metrics {
 		m.targets[t] = byLabel(redact(t))
 	}
 	m.other = sync.OnceValue(func() *targetMetrics { return byLabel(otherTarget) })
-	reg.MustRegister(rejected, m.ack, forwarded, failed, latency)
+	reg.MustRegister(rejected, m.ack, m.paced, forwarded, failed, latency)
 	return m
 }
 
@@ -159,6 +162,10 @@ func (m *Metrics) Observe(e listen.Event) {
 		m.rejected[RejectReason(e)].Inc()
 	case listen.KindForwarded, listen.KindFailed:
 		m.observeForward(e)
+	case listen.KindPacing:
+		m.paced.Set(1)
+	case listen.KindPacingEnded:
+		m.paced.Set(0)
 	}
 }
 

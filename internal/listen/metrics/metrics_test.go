@@ -144,3 +144,21 @@ func TestRejectReasonIsAFixedCode(t *testing.T) {
 		}
 	}
 }
+
+// kwh_listen_acks_paced is 1 from the listener's pacing event to its end.
+func TestAcksPacedGauge(t *testing.T) {
+	m := metrics.New(nil)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	for _, step := range []struct {
+		kind listen.Kind
+		want float64
+	}{{"", 0}, {listen.KindPacing, 1}, {listen.KindReceived, 1}, {listen.KindPacingEnded, 0}} {
+		if step.kind != "" {
+			m.Observe(listen.Event{Kind: step.kind})
+		}
+		if got := metricstest.Scrape(t, srv.URL)["kwh_listen_acks_paced"]; got != step.want {
+			t.Errorf("after %q: kwh_listen_acks_paced %v, want %v", step.kind, got, step.want)
+		}
+	}
+}

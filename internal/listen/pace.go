@@ -1,0 +1,189 @@
+package listen
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// pacer slows acknowledgements while the machine's CPU is saturated and
+// forwards fall behind (Config.PaceAcks). Every push kwh takes costs CPU
+// the app needs to answer forwards; under a flood, acks would win and
+// forwarding collapse: an ordered lane, one forward in flight, slows with
+// every millisecond the app waits for a CPU. Paced, a push waits for its
+// turn at the rate the app takes forwards, at most paceMaxWait, and is then
+// stored and acknowledged as ever: late, never refused (Kibo waits 45 s for
+// an answer). Pacing starts only when all of these hold, and stops when one
+// fails: the CPU is nearly all busy, the oldest forward has waited
+// paceMinAge and the backlog grows, and the app takes forwards (pacing
+// cannot speed up an app that is down or failing, and a slow app leaves
+// the CPU idle).
+type pacer struct {
+	lim     *rate.Limiter
+	on      atomic.Bool
+	paced   atomic.Int64 // pushes that waited
+	cpu     func() (cpuTimes, bool)
+	state   func() paceState
+	emit    func(Event)
+	stopped chan struct{}
+	once    sync.Once
+}
+
+// cpuTimes is the machine's CPU time so far, all CPUs, in any unit.
+type cpuTimes struct{ idle, total uint64 }
+
+// paceState is what the forwarder says each tick.
+type paceState struct {
+	backlog   int
+	oldest    time.Duration
+	delivered int64 // forwards the app took, so far
+}
+
+const (
+	paceTick    = 200 * time.Millisecond
+	paceMaxWait = 2 * time.Second
+	paceMinAge  = 500 * time.Millisecond
+	paceIdleOn  = 0.08 // idle share under which pacing may start
+	paceIdleOff = 0.15 // idle share over which it stops
+	// paceShare is the ack rate paced, as a share of the app's: under 1, so
+	// the backlog drains while paced.
+	paceShare = 0.9
+)
+
+func newPacer(cpu func() (cpuTimes, bool), state func() paceState, emit func(Event)) *pacer {
+	return &pacer{lim: rate.NewLimiter(rate.Inf, 1), cpu: cpu, state: state, emit: emit, stopped: make(chan struct{})}
+}
+
+// wait holds a push for its turn while pacing, at most paceMaxWait.
+func (p *pacer) wait() {
+	if p == nil || !p.on.Load() {
+		return
+	}
+	d := p.lim.Reserve().Delay() // kept even when cut short: the next wait longer
+	if d <= 0 {
+		return
+	}
+	p.paced.Add(1)
+	t := time.NewTimer(min(d, paceMaxWait))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.stopped:
+	}
+}
+
+// run samples every paceTick until stop.
+func (p *pacer) run() {
+	t := time.NewTicker(paceTick)
+	defer t.Stop()
+	c0, ok := p.cpu()
+	if !ok {
+		return // no CPU figures here (not Linux): never pace
+	}
+	s0 := p.state()
+	for {
+		select {
+		case <-p.stopped:
+			return
+		case <-t.C:
+		}
+		c1, ok := p.cpu()
+		if !ok {
+			return
+		}
+		s1 := p.state()
+		p.step(paceSample{
+			idle: share(c1.idle-c0.idle, c1.total-c0.total), backlog: s1.backlog, grew: s1.backlog > s0.backlog,
+			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / paceTick.Seconds(),
+		})
+		c0, s0 = c1, s1
+	}
+}
+
+func (p *pacer) stop() {
+	if p != nil {
+		p.once.Do(func() { close(p.stopped) })
+	}
+}
+
+func share(part, whole uint64) float64 {
+	if whole == 0 || part > whole {
+		return 1 // no time passed, or a counter went back: nothing known
+	}
+	return float64(part) / float64(whole)
+}
+
+// paceSample is one tick's view.
+type paceSample struct {
+	idle      float64 // the machine's idle share over the tick
+	backlog   int     // forwards waiting now
+	grew      bool    // more than a tick ago
+	oldest    time.Duration
+	delivered float64 // forwards the app took per second over the tick
+}
+
+// pacing decides from one tick: whether to pace, and at what rate.
+func pacing(on bool, s paceSample) (bool, float64) {
+	if s.delivered <= 0 || s.idle >= paceIdleOff || s.oldest < paceMinAge/2 {
+		return false, 0
+	}
+	if !on && (s.idle >= paceIdleOn || !s.grew || s.oldest < paceMinAge) {
+		return false, 0
+	}
+	return true, max(paceShare*s.delivered, 1)
+}
+
+func (p *pacer) step(s paceSample) {
+	was := p.on.Load()
+	on, r := pacing(was, s)
+	if on {
+		p.lim.SetLimit(rate.Limit(r))
+	} else {
+		p.lim.SetLimit(rate.Inf)
+	}
+	p.on.Store(on)
+	switch {
+	case on && !was:
+		p.emit(Event{Kind: KindPacing, Backlog: s.backlog, OldestPendingMs: s.oldest.Milliseconds(),
+			Reason: fmt.Sprintf("pacing acknowledgements to %.0f/s, the rate the app takes forwards: the CPU is %.0f%% busy and the oldest of %d forwards has waited %s (each push waits at most %s; Kibo waits 45 s)",
+				r, 100*(1-s.idle), s.backlog, s.oldest.Round(time.Millisecond), paceMaxWait)})
+	case was && !on:
+		p.emit(Event{Kind: KindPacingEnded, Backlog: s.backlog, OldestPendingMs: s.oldest.Milliseconds(),
+			Reason: fmt.Sprintf("acknowledgements no longer paced (%d forwards waiting)", s.backlog)})
+	}
+}
+
+// procStatCPU reads the machine's CPU times from /proc/stat's first line
+// (Linux; elsewhere false: kwh never paces there).
+func procStatCPU() (cpuTimes, bool) {
+	f, err := os.Open("/proc/stat")
+	if err != nil {
+		return cpuTimes{}, false
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(io.LimitReader(f, 4096), 4096).ReadString('\n')
+	fields := strings.Fields(line)
+	if err != nil || len(fields) < 9 || fields[0] != "cpu" {
+		return cpuTimes{}, false
+	}
+	var t cpuTimes
+	for i, s := range fields[1:9] { // user nice system idle iowait irq softirq steal
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return cpuTimes{}, false
+		}
+		t.total += v
+		if i == 3 || i == 4 {
+			t.idle += v
+		}
+	}
+	return t, true
+}

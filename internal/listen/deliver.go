@@ -45,7 +45,9 @@ func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target strin
 	resp, err := f.client.Do(req)
 	res := result{latency: time.Since(start), err: err}
 	if err == nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		if resp.StatusCode != http.StatusSwitchingProtocols { // else the body is the raw connection
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		}
 		resp.Body.Close()
 		res.status = resp.StatusCode
 	}

@@ -24,7 +24,7 @@ type forwarder struct {
 	cfg    *Config
 	emit   func(Event)
 	client *http.Client
-	fast   *fastSender // nil with an injected Config.Transport
+	conns  *connSender // nil with an injected Config.Transport
 	health *storeHealth
 
 	mu        sync.Mutex
@@ -110,10 +110,10 @@ const maxOutcomeWrites = 1024
 func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 	ctx, cancel := context.WithCancel(context.Background())
 	transport := cfg.Transport
-	var fast *fastSender
+	var conns *connSender
 	if transport == nil {
-		fast = newFastSender(cfg.ForwardTimeout)
-		context.AfterFunc(ctx, fast.closeAll) // the hard stop ends forwards in flight
+		conns = newConnSender(cfg.ForwardTimeout)
+		context.AfterFunc(ctx, conns.closeAll) // the hard stop ends forwards in flight
 		// Keep a connection per forward in flight rather than Go's
 		// default of two per host.
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -121,7 +121,7 @@ func newForwarder(cfg *Config, emit func(Event)) *forwarder {
 		transport = t
 	}
 	f := &forwarder{
-		cfg: cfg, emit: emit, lanes: map[Lane]*lane{}, fast: fast,
+		cfg: cfg, emit: emit, lanes: map[Lane]*lane{}, conns: conns,
 		client:   webhook.PushClient(cfg.ForwardTimeout, transport),
 		writing:  make(chan struct{}, maxOutcomeWrites),
 		stopping: make(chan struct{}), hardCtx: ctx, hardStop: cancel,
@@ -257,11 +257,14 @@ func (f *forwarder) step(l *lane, j job) {
 	})
 }
 
-// send makes a pool forward's attempt: by fasthttp where it takes the
-// target, else by net/http; either ends at the hard stop.
+// send makes a pool forward's attempt: on kwh's own connections where
+// they take the target, else by net/http's client; either ends at the
+// hard stop.
 func (f *forwarder) send(d *store.Delivery, target string, n int) result {
-	if f.fast != nil && f.fast.takesTarget(target) {
-		return f.fast.send(d, target, n)
+	if f.conns != nil {
+		if t := f.conns.target(target); t != nil {
+			return f.conns.send(d, t, n)
+		}
 	}
 	return f.attempt(f.hardCtx, d, target, n)
 }

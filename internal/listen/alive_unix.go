@@ -1,0 +1,33 @@
+//go:build unix
+
+package listen
+
+import (
+	"errors"
+	"net"
+	"syscall"
+)
+
+// alive reports whether the app has not closed (or reset) an idle
+// kept-alive connection, by peeking without waiting: net/http's client
+// learns it from a reader goroutine per connection, which kwh does not keep.
+func alive(c net.Conn) bool {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	open := false
+	var buf [1]byte
+	err = raw.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		// Nothing to read yet: open. 0 bytes: closed. Bytes nobody asked for: not usable.
+		_ = n
+		open = errors.Is(err, syscall.EAGAIN)
+		return true
+	})
+	return err == nil && open
+}

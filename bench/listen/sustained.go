@@ -35,6 +35,7 @@ type stepResult struct {
 	outcome
 	cpuPerEvent time.Duration // the system's CPU from the start of the load until drained, per acked event
 	rtt, rtt99  time.Duration // kwh: forward round trip while the load lasted, median and p99
+	paced       time.Duration // kwh: how long acknowledgements were paced while the load lasted
 	maxInFlight int64         // most requests the app had open at once
 }
 
@@ -42,7 +43,7 @@ type stepResult struct {
 // step, until two steps in a row fall short; it prints a row per step.
 func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (map[string][]stepResult, error) {
 	fmt.Printf("\nsustained end to end: open-loop signed pushes (six topics), an app that checks every signature, %s per step\n", stepDur)
-	fmt.Printf("%-30s %9s %8s %14s %8s %10s %9s %17s %8s\n", "", "offered/s", "acked/s", "reached app/s", "reached", "lag p99", "CPU/event", "fwd RTT p50/p99", "app conc")
+	fmt.Printf("%-30s %9s %8s %14s %8s %10s %9s %17s %8s %6s\n", "", "offered/s", "acked/s", "reached app/s", "reached", "lag p99", "CPU/event", "fwd RTT p50/p99", "app conc", "paced")
 	out := map[string][]stepResult{}
 	for _, sys := range systems {
 		short := 0
@@ -57,8 +58,8 @@ func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (ma
 			if !res.sustains() {
 				mark = "  (short)"
 			}
-			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %17s %8d%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
-				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt, res.rtt99), res.maxInFlight, mark)
+			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %17s %8d %6s%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
+				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt, res.rtt99), res.maxInFlight, pacedText(res.paced), mark)
 			if res.sustains() {
 				short = 0
 			} else if short++; short == 2 {
@@ -83,7 +84,7 @@ func runStep(sys system, a *app, rate int, d time.Duration, wait time.Duration) 
 	}
 	inst.stop()
 	if inst.fwd != nil {
-		res.rtt, res.rtt99 = inst.fwd.quantiles(run.end)
+		res.rtt, res.rtt99, res.paced = inst.fwd.quantiles(run.start, run.end)
 	}
 	return res, nil
 }
@@ -94,6 +95,13 @@ func cpuOf(pids []int) time.Duration {
 		t += cpuTime(p)
 	}
 	return t
+}
+
+func pacedText(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
 }
 
 func lagText(d time.Duration) string {
@@ -144,7 +152,7 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 			_ = cmd.Wait()
 			return nil, fmt.Errorf("kwh listen %s never became ready", strings.Join(extra, " "))
 		}
-		fwd := &latencies{ch: make(chan []timedLatency, 1)}
+		fwd := &latencies{ch: make(chan collected, 1)}
 		go fwd.collect(lines)
 		pid := cmd.Process.Pid
 		return &instance{url: url, fwd: fwd, pids: func() []int { return []int{pid} }, stop: func() {
@@ -157,7 +165,14 @@ func kwhSystem(name, bin, dir string, forward bool, extra ...string) system {
 // latencies collects forwarded events' latencyMs from kwh's NDJSON, with
 // when each line was read (kwh flushes its lines as events happen).
 type latencies struct {
-	ch chan []timedLatency
+	ch chan collected
+}
+
+// collected is what kwh's NDJSON said: forward round trips, and when
+// acknowledgements were paced (from, to; to zero while still paced).
+type collected struct {
+	rtts  []timedLatency
+	paced [][2]time.Time
 }
 
 type timedLatency struct {
@@ -168,39 +183,59 @@ type timedLatency struct {
 var latencyField = []byte(`"latencyMs":`)
 
 func (l *latencies) collect(lines *bufio.Scanner) {
-	var vals []timedLatency
+	var c collected
 	for lines.Scan() {
 		line := lines.Bytes()
-		if !bytes.Contains(line, []byte(`"type":"forwarded"`)) {
+		switch {
+		case bytes.Contains(line, []byte(`"type":"pacing"`)):
+			c.paced = append(c.paced, [2]time.Time{time.Now()})
+			continue
+		case bytes.Contains(line, []byte(`"type":"pacingEnded"`)):
+			if n := len(c.paced); n > 0 {
+				c.paced[n-1][1] = time.Now()
+			}
+			continue
+		case !bytes.Contains(line, []byte(`"type":"forwarded"`)):
 			continue
 		}
 		if i := bytes.Index(line, latencyField); i >= 0 {
 			rest := line[i+len(latencyField):]
 			end := bytes.IndexAny(rest, ",}")
 			if v, err := strconv.ParseFloat(string(rest[:max(end, 0)]), 64); err == nil {
-				vals = append(vals, timedLatency{at: time.Now(), d: time.Duration(v * float64(time.Millisecond))})
+				c.rtts = append(c.rtts, timedLatency{at: time.Now(), d: time.Duration(v * float64(time.Millisecond))})
 			}
 		}
 	}
-	l.ch <- vals
+	l.ch <- c
 }
 
 // quantiles are the round trips of the forwards made while the load
 // lasted (until end): under a flood they are what bounds an ordered lane,
 // and the forwards that drain the backlog afterwards are faster.
-func (l *latencies) quantiles(end time.Time) (p50, p99 time.Duration) {
-	var timed []timedLatency
+// It also says how long acks were paced between start and end.
+func (l *latencies) quantiles(start, end time.Time) (p50, p99, paced time.Duration) {
+	var c collected
 	select {
-	case timed = <-l.ch:
+	case c = <-l.ch:
 	case <-time.After(5 * time.Second):
 	}
 	var vals []time.Duration
-	for _, t := range timed {
+	for _, t := range c.rtts {
 		if !t.at.After(end) {
 			vals = append(vals, t.d)
 		}
 	}
-	return pct(vals, 50), pct(vals, 99)
+	for _, span := range c.paced {
+		from, to := span[0], span[1]
+		if to.IsZero() || to.After(end) {
+			to = end
+		}
+		if from.Before(start) {
+			from = start
+		}
+		paced += max(to.Sub(from), 0)
+	}
+	return pct(vals, 50), pct(vals, 99), paced
 }
 
 // kwhSupports reports whether the kwh binary has a listen flag (bench runs

@@ -1,12 +1,7 @@
 package listen
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,10 +17,11 @@ import (
 // turn at the rate the app takes forwards, at most paceMaxWait, and is then
 // stored and acknowledged as ever: late, never refused (Kibo waits 45 s for
 // an answer). Pacing starts only when all of these hold, and stops when one
-// fails: the CPU is nearly all busy, the oldest forward has waited
-// paceMinAge and the backlog grows, and the app takes forwards (pacing
-// cannot speed up an app that is down or failing, and a slow app leaves
-// the CPU idle).
+// fails: the CPU is nearly all busy and kwh itself takes half a CPU or more
+// (a flood, not a build beside a trickle of events), the oldest forward has
+// waited paceMinAge and the backlog grows, and the app takes forwards
+// (pacing cannot speed up an app that is down or failing, and a slow app
+// leaves the CPU idle).
 type pacer struct {
 	lim     *rate.Limiter
 	on      atomic.Bool
@@ -37,8 +33,13 @@ type pacer struct {
 	once    sync.Once
 }
 
-// cpuTimes is the machine's CPU time so far, all CPUs, in any unit.
-type cpuTimes struct{ idle, total uint64 }
+// cpuTimes is the CPU time so far: the machine's, all CPUs, in any unit
+// (idle of total), and kwh's own, at a moment.
+type cpuTimes struct {
+	idle, total uint64
+	self        time.Duration
+	at          time.Time
+}
 
 // paceState is what the forwarder says each tick.
 type paceState struct {
@@ -53,6 +54,8 @@ const (
 	paceMinAge  = 500 * time.Millisecond
 	paceIdleOn  = 0.08 // idle share under which pacing may start
 	paceIdleOff = 0.15 // idle share over which it stops
+	paceSelfOn  = 0.5  // CPUs kwh must keep busy for pacing to start
+	paceSelfOff = 0.25 // and under which it stops
 	// paceShare is the ack rate paced, as a share of the app's: under 1, so
 	// the backlog drains while paced.
 	paceShare = 0.9
@@ -100,9 +103,11 @@ func (p *pacer) run() {
 			return
 		}
 		s1 := p.state()
+		wall := max(c1.at.Sub(c0.at), time.Millisecond)
 		p.step(paceSample{
-			idle: share(c1.idle-c0.idle, c1.total-c0.total), backlog: s1.backlog, grew: s1.backlog > s0.backlog,
-			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / paceTick.Seconds(),
+			idle: share(c1.idle-c0.idle, c1.total-c0.total), self: (c1.self - c0.self).Seconds() / wall.Seconds(),
+			backlog: s1.backlog, grew: s1.backlog > s0.backlog,
+			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / wall.Seconds(),
 		})
 		c0, s0 = c1, s1
 	}
@@ -124,6 +129,7 @@ func share(part, whole uint64) float64 {
 // paceSample is one tick's view.
 type paceSample struct {
 	idle      float64 // the machine's idle share over the tick
+	self      float64 // CPUs kwh kept busy over the tick
 	backlog   int     // forwards waiting now
 	grew      bool    // more than a tick ago
 	oldest    time.Duration
@@ -132,10 +138,10 @@ type paceSample struct {
 
 // pacing decides from one tick: whether to pace, and at what rate.
 func pacing(on bool, s paceSample) (bool, float64) {
-	if s.delivered <= 0 || s.idle >= paceIdleOff || s.oldest < paceMinAge/2 {
+	if s.delivered <= 0 || s.idle >= paceIdleOff || s.self < paceSelfOff || s.oldest < paceMinAge/2 {
 		return false, 0
 	}
-	if !on && (s.idle >= paceIdleOn || !s.grew || s.oldest < paceMinAge) {
+	if !on && (s.idle >= paceIdleOn || s.self < paceSelfOn || !s.grew || s.oldest < paceMinAge) {
 		return false, 0
 	}
 	return true, max(paceShare*s.delivered, 1)
@@ -153,37 +159,10 @@ func (p *pacer) step(s paceSample) {
 	switch {
 	case on && !was:
 		p.emit(Event{Kind: KindPacing, Backlog: s.backlog, OldestPendingMs: s.oldest.Milliseconds(),
-			Reason: fmt.Sprintf("pacing acknowledgements to %.0f/s, the rate the app takes forwards: the CPU is %.0f%% busy and the oldest of %d forwards has waited %s (each push waits at most %s; Kibo waits 45 s)",
-				r, 100*(1-s.idle), s.backlog, s.oldest.Round(time.Millisecond), paceMaxWait)})
+			Reason: fmt.Sprintf("pacing acknowledgements to %.0f/s, the rate the app takes forwards: the CPU is %.0f%% busy (kwh %.1f CPUs) and the oldest of %d forwards has waited %s (each push waits at most %s; Kibo waits 45 s)",
+				r, 100*(1-s.idle), s.self, s.backlog, s.oldest.Round(time.Millisecond), paceMaxWait)})
 	case was && !on:
 		p.emit(Event{Kind: KindPacingEnded, Backlog: s.backlog, OldestPendingMs: s.oldest.Milliseconds(),
 			Reason: fmt.Sprintf("acknowledgements no longer paced (%d forwards waiting)", s.backlog)})
 	}
-}
-
-// procStatCPU reads the machine's CPU times from /proc/stat's first line
-// (Linux; elsewhere false: kwh never paces there).
-func procStatCPU() (cpuTimes, bool) {
-	f, err := os.Open("/proc/stat")
-	if err != nil {
-		return cpuTimes{}, false
-	}
-	defer f.Close()
-	line, err := bufio.NewReaderSize(io.LimitReader(f, 4096), 4096).ReadString('\n')
-	fields := strings.Fields(line)
-	if err != nil || len(fields) < 9 || fields[0] != "cpu" {
-		return cpuTimes{}, false
-	}
-	var t cpuTimes
-	for i, s := range fields[1:9] { // user nice system idle iowait irq softirq steal
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return cpuTimes{}, false
-		}
-		t.total += v
-		if i == 3 || i == 4 {
-			t.idle += v
-		}
-	}
-	return t, true
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestPacingDecision(t *testing.T) {
-	flood := paceSample{idle: 0.02, backlog: 5000, grew: true, oldest: time.Second, delivered: 4000}
+	flood := paceSample{idle: 0.02, self: 1.2, backlog: 5000, grew: true, oldest: time.Second, delivered: 4000}
 	with := func(f func(*paceSample)) paceSample { s := flood; f(&s); return s }
 	for _, tc := range []struct {
 		name string
@@ -25,6 +25,9 @@ func TestPacingDecision(t *testing.T) {
 		{"the app takes nothing (down or failing): pacing cannot help", false, with(func(s *paceSample) { s.delivered = 0 }), false, 0},
 		{"the backlog shrinks", false, with(func(s *paceSample) { s.grew = false }), false, 0},
 		{"forwards are recent", false, with(func(s *paceSample) { s.oldest = 100 * time.Millisecond }), false, 0},
+		{"kwh takes little CPU: something else saturates the machine", false, with(func(s *paceSample) { s.self = 0.1 }), false, 0},
+		{"kwh between its thresholds: kept on", true, with(func(s *paceSample) { s.self = 0.3 }), true, 3600},
+		{"kwh under a quarter of a CPU: off", true, with(func(s *paceSample) { s.self = 0.2 }), false, 0},
 		{"between the thresholds: not started", false, with(func(s *paceSample) { s.idle = 0.1 }), false, 0},
 		{"between the thresholds: kept on", true, with(func(s *paceSample) { s.idle = 0.1; s.grew = false }), true, 3600},
 		{"kept on while the oldest drains to half the age", true, with(func(s *paceSample) { s.oldest = 300 * time.Millisecond }), true, 3600},
@@ -46,7 +49,7 @@ func TestPacerHoldsPushesAndSaysSo(t *testing.T) {
 	var said []Event
 	p := newPacer(nil, nil, func(e Event) { said = append(said, e) })
 	p.wait() // not pacing: no wait
-	p.step(paceSample{idle: 0.01, backlog: 900, grew: true, oldest: 1500 * time.Millisecond, delivered: 1})
+	p.step(paceSample{idle: 0.01, self: 1, backlog: 900, grew: true, oldest: 1500 * time.Millisecond, delivered: 1})
 	if len(said) != 1 || said[0].Kind != KindPacing || !strings.Contains(said[0].Reason, "pacing acknowledgements to 1/s") || !strings.Contains(said[0].Reason, "99% busy") {
 		t.Fatalf("pacing started, said %+v", said)
 	}
@@ -78,9 +81,9 @@ func TestPacerNeedsCPUFigures(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	c, ok := procStatCPU()
-	if !ok || c.total == 0 || c.idle > c.total {
-		t.Fatalf("procStatCPU on Linux = %+v, %v", c, ok)
+	c, ok := machineCPU()
+	if !ok || c.total == 0 || c.idle > c.total || c.self <= 0 {
+		t.Fatalf("machineCPU on Linux = %+v, %v", c, ok)
 	}
 }
 

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package listen
+
+// machineCPU has no figures here: kwh never paces but on Linux.
+func machineCPU() (cpuTimes, bool) { return cpuTimes{}, false }

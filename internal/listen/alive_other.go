@@ -1,8 +1,11 @@
-//go:build !unix
+//go:build !unix || aix
 
 package listen
 
 import "net"
 
-// alive cannot peek here: a connection the app closed shows on use.
-func alive(net.Conn) bool { return true }
+// canPeek: no non-blocking peek here, so forwards go by net/http's client,
+// which notices a closed idle connection itself.
+const canPeek = false
+
+func alive(net.Conn) bool { return false }

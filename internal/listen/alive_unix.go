@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !aix
 
 package listen
 
@@ -8,13 +8,16 @@ import (
 	"syscall"
 )
 
+// canPeek: alive works here.
+const canPeek = true
+
 // alive reports whether the app has not closed (or reset) an idle
 // kept-alive connection, by peeking without waiting: net/http's client
 // learns it from a reader goroutine per connection, which kwh does not keep.
 func alive(c net.Conn) bool {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return true
+		return false
 	}
 	raw, err := sc.SyscallConn()
 	if err != nil {
@@ -23,9 +26,8 @@ func alive(c net.Conn) bool {
 	open := false
 	var buf [1]byte
 	err = raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		// Nothing to read yet: open. 0 bytes: closed. Bytes nobody asked for: not usable.
-		_ = n
 		open = errors.Is(err, syscall.EAGAIN)
 		return true
 	})

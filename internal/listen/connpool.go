@@ -61,7 +61,37 @@ func (s *connSender) put(addr string, pc *pconn) {
 	}
 	pc.idleAt = time.Now()
 	s.idle[addr] = append(s.idle[addr], pc)
+	if !s.sweeping {
+		s.sweeping = true
+		time.AfterFunc(connIdle, s.sweep)
+	}
 	s.mu.Unlock()
+}
+
+// sweep closes connections idle over connIdle (the oldest are first in
+// each list), and comes again while any stay idle: an app's closed
+// connection must not linger half-closed on kwh's side.
+func (s *connSender) sweep() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cutoff := time.Now().Add(-connIdle)
+	left := 0
+	for addr, list := range s.idle {
+		n := 0
+		for n < len(list) && !list[n].idleAt.After(cutoff) {
+			delete(s.open, list[n])
+			list[n].conn.Close()
+			n++
+		}
+		rest := copy(list, list[n:])
+		clear(list[rest:])
+		s.idle[addr] = list[:rest]
+		left += rest
+	}
+	s.sweeping = left > 0 && !s.closed
+	if s.sweeping {
+		time.AfterFunc(connIdle/2, s.sweep)
+	}
 }
 
 // drop closes pc for good.

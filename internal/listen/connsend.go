@@ -31,10 +31,11 @@ type connSender struct {
 	ctx     context.Context // ended by closeAll: dials in progress stop
 	cancel  context.CancelFunc
 
-	mu     sync.Mutex
-	idle   map[string][]*pconn // by host:port, the most recent last
-	open   map[*pconn]struct{}
-	closed bool
+	mu       sync.Mutex
+	idle     map[string][]*pconn // by host:port, the most recent last
+	open     map[*pconn]struct{}
+	closed   bool
+	sweeping bool // a sweep is due
 
 	targets sync.Map // target → *connTarget, nil when not taken
 }
@@ -108,6 +109,9 @@ func (s *connSender) target(target string) *connTarget {
 }
 
 func takeTarget(target string) *connTarget {
+	if !canPeek {
+		return nil // a connection the app closed would show only on use
+	}
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme != "http" || u.Host == "" || u.User != nil || u.Opaque != "" {
 		return nil
@@ -136,7 +140,7 @@ func (s *connSender) send(d *store.Delivery, t *connTarget, n int) result {
 		return result{err: err, latency: time.Since(start)}
 	}
 	status, keep, err := pc.roundTrip(req, deadline)
-	if keep {
+	if keep && pc.conn.SetDeadline(time.Time{}) == nil { // the liveness peek must not time out
 		s.put(t.addr, pc)
 	} else {
 		s.drop(pc)
@@ -212,11 +216,11 @@ func (pc *pconn) readAnswer(req *http.Request) (*http.Response, error) {
 
 // answerError says what went wrong reading the answer, in kwh's words.
 func answerError(err error, gotBytes bool) error {
-	var ne net.Error
+	var op *net.OpError
 	switch {
 	case errors.Is(err, errBigAnswer):
 		return errBigAnswer
-	case errors.As(err, &ne) && ne.Timeout():
+	case errors.As(err, &op): // a timeout, a reset, the hard stop: ShortError names it
 		return err
 	case !gotBytes && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
 		return errNoAnswer

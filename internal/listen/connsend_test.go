@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -136,7 +137,8 @@ func TestConnSenderSurvivesClosedKeepAlive(t *testing.T) {
 }
 
 // rawApp answers every request on a connection with answer (then closes
-// it when close is set), whatever the request.
+// it when close is set), whatever the request; an answer "RST" resets the
+// connection instead.
 func rawApp(t *testing.T, answer string, closeAfter bool) (string, *atomic.Int32) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -160,6 +162,10 @@ func rawApp(t *testing.T, answer string, closeAfter bool) (string, *atomic.Int32
 					}
 					_, _ = io.Copy(io.Discard, req.Body)
 					requests.Add(1)
+					if answer == "RST" {
+						_ = c.(*net.TCPConn).SetLinger(0)
+						return
+					}
 					if _, err := io.WriteString(c, answer); err != nil || closeAfter {
 						return
 					}
@@ -186,6 +192,7 @@ func TestConnSenderReadsAnswersAsNetHTTPDoes(t *testing.T) {
 		{"interim answers first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, 200, ""},
 		{"switching protocols", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n", false, 101, "101 Switching Protocols"},
 		{"no answer", "", true, 0, "the app closed the connection without answering"},
+		{"reset", "RST", true, 0, "connection reset"},
 		{"half an answer", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", true, 0, "the app closed the connection in the middle of its answer"},
 		{"not HTTP", "SSH-2.0-OpenSSH\r\n\r\n", true, 0, "the app's answer is not valid HTTP"},
 		{"huge header", "HTTP/1.1 200 OK\r\nX-Junk: " + strings.Repeat("j", maxAnswerHeader) + "\r\n\r\n", true, 0, "the app's answer has a header over 64 KiB"},
@@ -300,4 +307,45 @@ func TestConnSenderReachesIPv6Loopback(t *testing.T) {
 			t.Errorf("forward to %s: %d %v", target, res.status, res.err)
 		}
 	}
+}
+
+// Connections idle past connIdle are closed by kwh, not left to the app
+// (which would leave them half-closed on kwh's side).
+func TestConnSenderClosesIdleConnections(t *testing.T) {
+	closed := make(chan struct{}, 8)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	s := testSender(t, time.Minute)
+	done := make(chan result, 3)
+	for i := range 3 { // three at once: three connections
+		go func() { done <- sendTo(s, &store.Delivery{ID: uint64(i + 1), Header: http.Header{}}, srv.URL) }()
+	}
+	for s.openCount() < 3 {
+		runtime.Gosched()
+	}
+	close(release)
+	for range 3 {
+		if res := <-done; !res.ok() {
+			t.Fatalf("forward: %d %v", res.status, res.err)
+		}
+	}
+	for range 3 {
+		<-closed // each closed by the sweep, with no forward to come
+	}
+	if n := s.openCount(); n != 0 {
+		t.Errorf("%d connections still open", n)
+	}
+}
+
+func (s *connSender) openCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
 }

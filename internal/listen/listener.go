@@ -165,6 +165,7 @@ func (l *Listener) Run(ctx context.Context) error {
 		l.Stop()
 		return nil
 	case err := <-l.srvErr:
+		l.r.pace.stop()
 		l.r.share.halt()
 		l.r.fwd.stop(0)
 		l.r.share.leave()

@@ -31,6 +31,7 @@ type pacer struct {
 	emit    func(Event)
 	stopped chan struct{}
 	once    sync.Once
+	rate    float64 // the app's forward rate, smoothed over about a second
 }
 
 // cpuTimes is the CPU time so far: the machine's, all CPUs, in any unit
@@ -59,6 +60,8 @@ const (
 	// paceShare is the ack rate paced, as a share of the app's: under 1, so
 	// the backlog drains while paced.
 	paceShare = 0.9
+	// paceSmooth weighs a tick's forward rate against the past ones.
+	paceSmooth = 0.2
 )
 
 func newPacer(cpu func() (cpuTimes, bool), state func() paceState, emit func(Event)) *pacer {
@@ -70,9 +73,14 @@ func (p *pacer) wait() {
 	if p == nil || !p.on.Load() {
 		return
 	}
-	d := p.lim.Reserve().Delay() // kept even when cut short: the next wait longer
+	r := p.lim.Reserve()
+	d := r.Delay()
 	if d <= 0 {
 		return
+	}
+	if d > paceMaxWait {
+		r.Cancel() // it goes after paceMaxWait without its turn: no debt outlives the flood
+		d = paceMaxWait
 	}
 	p.paced.Add(1)
 	t := time.NewTimer(min(d, paceMaxWait))
@@ -91,6 +99,7 @@ func (p *pacer) run() {
 	if !ok {
 		return // no CPU figures here (not Linux): never pace
 	}
+	defer p.off()
 	s0 := p.state()
 	for {
 		select {
@@ -110,6 +119,19 @@ func (p *pacer) run() {
 			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / wall.Seconds(),
 		})
 		c0, s0 = c1, s1
+	}
+}
+
+// off ends pacing when the pacer stops sampling (shutdown, or the CPU
+// figures became unreadable): never paced on stale figures.
+func (p *pacer) off() {
+	p.lim.SetLimit(rate.Inf)
+	if p.on.Swap(false) {
+		select {
+		case <-p.stopped: // shutting down: the screen is closing
+		default:
+			p.emit(Event{Kind: KindPacingEnded, Reason: "acknowledgements no longer paced: the CPU figures cannot be read"})
+		}
 	}
 }
 
@@ -148,6 +170,13 @@ func pacing(on bool, s paceSample) (bool, float64) {
 }
 
 func (p *pacer) step(s paceSample) {
+	// One slow tick must not set the pace for seconds: smoothed over
+	// about five ticks.
+	p.rate += (s.delivered - p.rate) * paceSmooth
+	if p.rate > s.delivered && s.delivered <= 0 {
+		p.rate = 0 // the app took nothing: that is known at once
+	}
+	s.delivered = p.rate
 	was := p.on.Load()
 	on, r := pacing(was, s)
 	if on {

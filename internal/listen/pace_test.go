@@ -111,3 +111,18 @@ func TestPacerOnlyWherePushesAreAnswered(t *testing.T) {
 		}
 	}
 }
+
+// A pacer that stops sampling (the CPU figures became unreadable) stops
+// pacing, and says so: never paced on stale figures.
+func TestPacerEndsWhenFiguresFail(t *testing.T) {
+	calls := 0
+	cpu := func() (cpuTimes, bool) { calls++; return cpuTimes{at: time.Now()}, calls == 1 }
+	var said []Event
+	p := newPacer(cpu, func() paceState { return paceState{} }, func(e Event) { said = append(said, e) })
+	p.on.Store(true)
+	p.run() // the second reading fails: it returns
+	if p.on.Load() || len(said) != 1 || said[0].Kind != KindPacingEnded {
+		t.Fatalf("on %v, said %+v", p.on.Load(), said)
+	}
+	p.wait() // not held
+}

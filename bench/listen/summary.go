@@ -111,8 +111,22 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 			allow := float64(len(sixTopics)) / fastest.rtt.Seconds()
 			fmt.Printf("--order topic: %.0f/s forwarded at best; six lanes at the round trip measured during the load (%s) allow %.0f/s: %.0f%% (target ≥ 80%%)\n",
 				fastest.reachedPerSec, ms(fastest.rtt), allow, 100*fastest.reachedPerSec/allow)
+			// The lanes bound topic only below what the machine forwards
+			// with no lanes at all: then the CPU, not the lanes, binds.
+			if free := max(bestForwarded(res["kwh listen --order entity"]), bestForwarded(res["kwh listen --order none"])); free > 0 && free < allow {
+				fmt.Printf("  the CPU binds first: --order entity/none forwarded %.0f/s at best; topic reached %.0f%% of that\n", free, 100*fastest.reachedPerSec/free)
+			}
 		}
 	}
+}
+
+// bestForwarded is the most a system forwarded during a step's load.
+func bestForwarded(steps []stepResult) float64 {
+	best := 0.0
+	for _, s := range steps {
+		best = max(best, s.reachedPerSec)
+	}
+	return best
 }
 
 // cpuPerEvent splits kwh's CPU per event into ingest (no --forward) and

@@ -1,13 +1,19 @@
 package listen
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store/boltstore"
+	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
 func TestPacingDecision(t *testing.T) {
@@ -125,4 +131,59 @@ func TestPacerEndsWhenFiguresFail(t *testing.T) {
 		t.Fatalf("on %v, said %+v", p.on.Load(), said)
 	}
 	p.wait() // not held
+}
+
+// Through the receiver: while paced, pushes wait their turn and every one
+// is still stored, acknowledged 200 and forwarded; none is refused.
+func TestPacedPushesAreAllTakenAndForwarded(t *testing.T) {
+	var got atomic.Int32
+	all := make(chan struct{})
+	const sent = 40
+	app := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		if got.Add(1) == sent {
+			close(all)
+		}
+	}))
+	defer app.Close()
+	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	r, err := New(Config{Store: bolt, Forward: []string{app.URL}, PaceAcks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range r.Events() {
+		}
+	}()
+	// A flood as the pacer would see it: pacing on at 0.9 × 2,000/s.
+	r.pace.step(paceSample{idle: 0.01, self: 1.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 2000 / paceSmooth})
+	if !r.pace.on.Load() {
+		t.Fatal("pacing did not start")
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, sent)
+	for i := range sent {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := webhook.Push{EventID: webhook.NewEventID(), Topic: "order.opened", EntityID: "1"}.Marshal()
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+			codes[i] = rec.Code
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("push %d answered %d while paced", i, c)
+		}
+	}
+	if r.pace.paced.Load() == 0 {
+		t.Error("no push waited its turn")
+	}
+	<-all // every one forwarded
+	r.fwd.stop(time.Minute)
 }

@@ -66,7 +66,9 @@ command again skips what was delivered (--force resends) and sends what
 failed or was interrupted. Exits 1 when any replay failed.
 
 Select with process ids, --subscription, --topic, --since, or --all; add
---include-pending to replay deliveries Kibo is still retrying too. More than
+--include-pending to replay deliveries Kibo is still retrying too. A delivery
+whose deliveryStatus kwh cannot decide ("unknown" in kwh dlq list) counts as
+failing and is replayed, with a warning naming it: Kibo may have delivered it. More than
 one event needs --yes when there is no terminal to confirm on.`,
 		Example: `  kwh dlq retry 4711 --subscription 3f9c…a1
   kwh dlq retry --all --dry-run
@@ -165,8 +167,12 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 		return nil, err
 	}
 	var items []replay.Item
+	var unknown []string
 	found := map[int32]bool{}
-	defer func() { warnReplayToSilent(opts, subs, items) }()
+	defer func() {
+		warnReplayToSilent(opts, subs, items)
+		warnUnknown(opts, unknown)
+	}()
 	for _, e := range entries {
 		pid := int32(-1)
 		if e.Delivery.ID != nil {
@@ -176,6 +182,9 @@ func (opts *RetryOptions) selectItems(ctx context.Context) ([]replay.Item, error
 			continue
 		}
 		found[pid] = true
+		if e.Delivery.State() == kibo.Unknown {
+			unknown = append(unknown, fmt.Sprint(pid))
+		}
 		url := e.Endpoint
 		if opts.To != "" {
 			url = opts.To
@@ -210,6 +219,17 @@ func warnReplayToSilent(opts *RetryOptions, subs []kibo.EventSubscription, items
 				output.ShortID(s.ID), st.Label, st.Advice)))
 		}
 	}
+}
+
+// warnUnknown says which replays have a deliveryStatus kwh cannot decide:
+// they count as failing, so they are replayed, but Kibo may have delivered
+// them already, and the app would then get them twice.
+func warnUnknown(opts *RetryOptions, pids []string) {
+	if len(pids) == 0 {
+		return
+	}
+	fmt.Fprintln(opts.IO.ErrOut, opts.Theme().Warning.Render(fmt.Sprintf("! %d of these %s a deliveryStatus kwh cannot decide (process %s): replayed as failing, but Kibo may have delivered %s already; see kwh dlq show SUBSCRIPTION PROCESS-ID, or name the process ids to replay",
+		len(pids), cmdutil.Plural(len(pids), "has", "have"), strings.Join(pids, ", "), cmdutil.Plural(len(pids), "it", "them"))))
 }
 
 func (opts *RetryOptions) confirm(items []replay.Item) error {

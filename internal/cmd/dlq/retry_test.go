@@ -254,3 +254,25 @@ func TestRetrySelectionAndConfirmation(t *testing.T) {
 		t.Errorf("no secret: exit %d", res.Code)
 	}
 }
+
+// A delivery whose deliveryStatus kwh cannot decide counts as failing, so
+// --all replays it, and says that Kibo may have delivered it already.
+func TestRetrySaysWhichReplaysMayBeDuplicates(t *testing.T) {
+	app := newEndpoint(t)
+	seed := seedWithEndpoint(t, app.URL)
+	for _, list := range seed.DeliveryAttempts {
+		for _, d := range list {
+			if fmt.Sprint(d["id"]) == "4713" { // a word kwh does not know, and nothing else to go by
+				d["deliveryStatus"], d["retriesRemaining"], d["deliveryAttempts"] = "Bogus", nil, []any{}
+			}
+		}
+	}
+	h := apptest.New(t, seed)
+	res := h.Run("dlq", "retry", "--all", "--dry-run")
+	if res.Code != 0 || !strings.Contains(res.Stderr, "! 1 of these has a deliveryStatus kwh cannot decide (process 4713): replayed as failing, but Kibo may have delivered it already") {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if res = h.Run("dlq", "retry", "4711", "--dry-run"); strings.Contains(res.Stderr, "cannot decide") {
+		t.Errorf("warned about a process not replayed: %s", res.Stderr)
+	}
+}

@@ -120,8 +120,8 @@ forwards fall behind (the oldest has waited 0.5 s and the backlog grows) and
 the app still takes them, kwh acknowledges pushes at the rate the app takes
 forwards: each waits its turn, at most 2 s, then is stored and acknowledged
 as ever (Kibo waits 45 s for an answer). So a flood slows acknowledgements
-rather than forwarding. A slow or stopped app never causes pacing (Linux
-only). --pace=false acknowledges at full speed.
+rather than forwarding. A slow or stopped app never causes pacing. Pacing
+runs on Linux only; --pace=false acknowledges at full speed.
 
 Everything received stays in the inbox: see kwh inbox. The ready banner
 prints the web inspector's URL (loopback only, with a per-run token): a live

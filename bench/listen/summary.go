@@ -101,32 +101,28 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 		fmt.Printf("--order entity / nginx proxy_pass: %.2f (target ≥ 0.75)\n", e.reachedPerSec/ng.reachedPerSec)
 	}
 	if steps := res["kwh listen --order topic"]; len(steps) > 0 {
-		var fastest stepResult
-		for _, s := range steps {
-			if s.reachedPerSec > fastest.reachedPerSec {
-				fastest = s
-			}
-		}
-		if fastest.rtt > 0 {
+		if fastest := fastestStep(steps); fastest.rtt > 0 {
 			allow := float64(len(sixTopics)) / fastest.rtt.Seconds()
 			fmt.Printf("--order topic: %.0f/s forwarded at best; six lanes at the round trip measured during the load (%s) allow %.0f/s: %.0f%% (target ≥ 80%%)\n",
 				fastest.reachedPerSec, ms(fastest.rtt), allow, 100*fastest.reachedPerSec/allow)
 			// The lanes bound topic only below what the machine forwards
 			// with no lanes at all: then the CPU, not the lanes, binds.
-			if free := max(bestForwarded(res["kwh listen --order entity"]), bestForwarded(res["kwh listen --order none"])); free > 0 && free < allow {
+			if free := max(fastestStep(res["kwh listen --order entity"]).reachedPerSec, fastestStep(res["kwh listen --order none"]).reachedPerSec); free > 0 && free < allow {
 				fmt.Printf("  the CPU binds first: --order entity/none forwarded %.0f/s at best; topic reached %.0f%% of that\n", free, 100*fastest.reachedPerSec/free)
 			}
 		}
 	}
 }
 
-// bestForwarded is the most a system forwarded during a step's load.
-func bestForwarded(steps []stepResult) float64 {
-	best := 0.0
+// fastestStep is the step in which a system forwarded the most during the load.
+func fastestStep(steps []stepResult) stepResult {
+	var fastest stepResult
 	for _, s := range steps {
-		best = max(best, s.reachedPerSec)
+		if s.reachedPerSec > fastest.reachedPerSec {
+			fastest = s
+		}
 	}
-	return best
+	return fastest
 }
 
 // cpuPerEvent splits kwh's CPU per event into ingest (no --forward) and

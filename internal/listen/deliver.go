@@ -30,10 +30,6 @@ func (r result) reason() string {
 	return kibo.PushRefusal(r.status)
 }
 
-// hopHeaders are not forwarded: they describe the connection to kwh (an
-// Expect: 100-continue was for kwh to answer).
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Host", "Expect"}
-
 // attempt POSTs the raw body with the original headers plus kwh's own.
 func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target string, n int) result {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(d.Body))
@@ -46,7 +42,7 @@ func (f *forwarder) attempt(ctx context.Context, d *store.Delivery, target strin
 	res := result{latency: time.Since(start), err: err}
 	if err == nil {
 		if resp.StatusCode != http.StatusSwitchingProtocols { // else the body is the raw connection
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBody))
 		}
 		resp.Body.Close()
 		res.status = resp.StatusCode

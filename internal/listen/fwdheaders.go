@@ -1,8 +1,8 @@
 package listen
 
 import (
+	"net/textproto"
 	"strconv"
-	"strings"
 
 	"github.com/kwh-cli/kwh/internal/store"
 )
@@ -26,13 +26,14 @@ func forwardHeaders(d *store.Delivery, n int, add func(k, v string)) {
 	add("X-Kwh-Attempt", attempt)
 }
 
-// skippedHeader: hop-by-hop, or one kwh sets itself (a sender's own
-// X-Kwh-Attempt must not pass for kwh's).
-func skippedHeader(k string) bool {
-	for _, h := range hopHeaders {
-		if strings.EqualFold(k, h) {
-			return true
-		}
-	}
-	return strings.EqualFold(k, "X-Kwh-Delivery-Id") || strings.EqualFold(k, "X-Kwh-Attempt")
+// notForwarded are the headers a forward does not pass on: those about the
+// connection to kwh (an Expect: 100-continue was for kwh to answer), and
+// kwh's own (a sender's X-Kwh-Attempt must not pass for kwh's).
+var notForwarded = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Authorization": true, "Te": true,
+	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Host": true, "Expect": true,
+	"X-Kwh-Delivery-Id": true, "X-Kwh-Attempt": true,
 }
+
+// skippedHeader: k, in any case, is one of notForwarded.
+func skippedHeader(k string) bool { return notForwarded[textproto.CanonicalMIMEHeaderKey(k)] }

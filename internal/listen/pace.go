@@ -31,7 +31,7 @@ type pacer struct {
 	emit    func(Event)
 	stopped chan struct{}
 	once    sync.Once
-	rate    float64 // the app's forward rate, smoothed over about a second
+	appRate float64 // the app's forward rate, smoothed over about a second
 }
 
 // cpuTimes is the CPU time so far: the machine's, all CPUs, in any unit
@@ -83,7 +83,7 @@ func (p *pacer) wait() {
 		d = paceMaxWait
 	}
 	p.paced.Add(1)
-	t := time.NewTimer(min(d, paceMaxWait))
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -172,11 +172,11 @@ func pacing(on bool, s paceSample) (bool, float64) {
 func (p *pacer) step(s paceSample) {
 	// One slow tick must not set the pace for seconds: smoothed over
 	// about five ticks.
-	p.rate += (s.delivered - p.rate) * paceSmooth
-	if p.rate > s.delivered && s.delivered <= 0 {
-		p.rate = 0 // the app took nothing: that is known at once
+	p.appRate += (s.delivered - p.appRate) * paceSmooth
+	if s.delivered <= 0 {
+		p.appRate = 0 // the app took nothing: that is known at once
 	}
-	s.delivered = p.rate
+	s.delivered = p.appRate
 	was := p.on.Load()
 	on, r := pacing(was, s)
 	if on {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -41,10 +40,11 @@ func (r *Receiver) serveReady(w http.ResponseWriter) {
 		return
 	}
 	b := r.fwd.snapshot()
-	detail := fmt.Sprintf("backlog %d, oldest pending %s\n", b.Forwards, b.OldestPending.Round(time.Millisecond))
+	detail := fmt.Sprintf("backlog %d, oldest pending %s", b.Forwards, b.OldestPending.Round(time.Millisecond))
 	if r.pace != nil && r.pace.on.Load() {
-		detail = strings.TrimSuffix(detail, "\n") + ", acknowledgements paced (the CPU is saturated)\n"
+		detail += ", acknowledgements paced (the CPU is saturated)"
 	}
+	detail += "\n"
 	if r.cfg.MaxBacklog > 0 && b.Forwards >= r.cfg.MaxBacklog {
 		http.Error(w, fmt.Sprintf("not ready: the backlog is at --max-backlog %d: %s", r.cfg.MaxBacklog, detail), http.StatusServiceUnavailable)
 		return

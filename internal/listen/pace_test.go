@@ -187,3 +187,57 @@ func TestPacedPushesAreAllTakenAndForwarded(t *testing.T) {
 	<-all // every one forwarded
 	r.fwd.stop(time.Minute)
 }
+
+// While paced, pushes that are not Kibo's (a forged signature) or not a
+// push (signed, but not JSON) are refused at once: they never take a turn
+// from real ones.
+func TestPacingSkipsRefusedPushes(t *testing.T) {
+	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bolt.Close()
+	r, err := New(Config{Store: bolt, Secret: testSecret, PaceAcks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range r.Events() {
+		}
+	}()
+	r.pace.step(paceSample{idle: 0.01, self: 1.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 2000 / paceSmooth})
+	if !r.pace.on.Load() {
+		t.Fatal("pacing did not start")
+	}
+	now := time.Now()
+	forged := webhook.Push{EventID: webhook.NewEventID(), Topic: "order.opened", EntityID: "1"}.Marshal()
+	notJSON := []byte("not a push")
+	cases := []struct {
+		body   []byte
+		secret string
+		want   int
+	}{
+		{forged, "not the secret", http.StatusUnauthorized},
+		{notJSON, testSecret, http.StatusBadRequest},
+	}
+	var wg sync.WaitGroup
+	for _, tc := range cases {
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(tc.body))
+				req.Header = webhook.SignedHeaders(tc.secret, webhook.Context{Tenant: "1"}, tc.body, now)
+				rec := httptest.NewRecorder()
+				r.ServeHTTP(rec, req)
+				if rec.Code != tc.want {
+					t.Errorf("%q answered %d, want %d", tc.body, rec.Code, tc.want)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if n := r.pace.paced.Load(); n != 0 {
+		t.Errorf("%d refused pushes waited a paced turn", n)
+	}
+}

@@ -100,38 +100,20 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	remote := clientAddr(req)
 	body, err := r.readBody(w, req)
-	if err == nil {
-		markBusy(req)
-		r.pace.wait()
-		r.gate.enter()
-		defer r.gate.leave()
-	}
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			r.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", r.cfg.MaxBody), remote, "")
-			return
-		}
-		if errors.Is(err, errSlowBody) {
-			w.Header().Set("Connection", "close")
-			r.reject(w, http.StatusRequestTimeout, fmt.Sprintf("%v: under %d bytes/s after %s, or not complete within %s", err, r.cfg.MinBodyRate, r.cfg.BodyGrace, r.cfg.RequestTimeout), remote, "")
-			return
-		}
-		r.reject(w, http.StatusBadRequest, "reading the body: "+err.Error(), remote, "")
+		r.rejectBody(w, err, remote)
 		return
 	}
-	if r.verifying() {
-		v := webhook.Verifier{Secret: r.cfg.Secret, MaxAge: r.cfg.MaxAge, Now: r.cfg.Now}
-		if err := v.VerifyRequest(req.Header, body); err != nil {
-			r.reject(w, http.StatusUnauthorized, err.Error(), remote, "")
-			return
-		}
-	}
-	push, err := webhook.ParsePush(body)
-	if err != nil {
-		r.reject(w, http.StatusBadRequest, err.Error(), remote, "")
+	markBusy(req)
+	push, ok := r.check(w, req, body, remote)
+	if !ok {
 		return
 	}
+	// Paced and gated only once it is known to be Kibo's: forged or
+	// malformed pushes are refused at once and never take a paced turn.
+	r.pace.wait()
+	r.gate.enter()
+	defer r.gate.leave()
 	d := &store.Delivery{
 		ReceivedAt: r.cfg.Now(), EventID: push.EventID, Topic: push.Topic, EntityID: push.EntityID,
 		Method: req.Method, Path: req.URL.RequestURI(), Host: req.Host, Remote: remote,
@@ -147,6 +129,38 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.accept(w, d)
+}
+
+// rejectBody answers a body that could not be read in full.
+func (r *Receiver) rejectBody(w http.ResponseWriter, err error, remote string) {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		r.reject(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", r.cfg.MaxBody), remote, "")
+	case errors.Is(err, errSlowBody):
+		w.Header().Set("Connection", "close")
+		r.reject(w, http.StatusRequestTimeout, fmt.Sprintf("%v: under %d bytes/s after %s, or not complete within %s", err, r.cfg.MinBodyRate, r.cfg.BodyGrace, r.cfg.RequestTimeout), remote, "")
+	default:
+		r.reject(w, http.StatusBadRequest, "reading the body: "+err.Error(), remote, "")
+	}
+}
+
+// check verifies a push's signature (unless verification is off) and
+// parses it; a push that fails is answered here.
+func (r *Receiver) check(w http.ResponseWriter, req *http.Request, body []byte, remote string) (webhook.Push, bool) {
+	if r.verifying() {
+		v := webhook.Verifier{Secret: r.cfg.Secret, MaxAge: r.cfg.MaxAge, Now: r.cfg.Now}
+		if err := v.VerifyRequest(req.Header, body); err != nil {
+			r.reject(w, http.StatusUnauthorized, err.Error(), remote, "")
+			return webhook.Push{}, false
+		}
+	}
+	push, err := webhook.ParsePush(body)
+	if err != nil {
+		r.reject(w, http.StatusBadRequest, err.Error(), remote, "")
+		return webhook.Push{}, false
+	}
+	return push, true
 }
 
 func (r *Receiver) accept(w http.ResponseWriter, d *store.Delivery) {

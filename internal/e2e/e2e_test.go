@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package e2e runs the README's workflows as testscript scripts
 // (testdata/script/*.txtar) against kwh itself, on loopback only.
 package e2e

@@ -1,0 +1,37 @@
+//go:build windows
+
+package netutiltest
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+)
+
+// RefusedURL is an http:// URL on 127.0.0.1 whose port refuses every
+// connection for the test's life (see refused.go).
+func RefusedURL(t testing.TB) string {
+	t.Helper()
+	return fmt.Sprintf("http://127.0.0.1:%d", Refuse(t, 0))
+}
+
+// Refuse holds port on 127.0.0.1 (0: any free one) bound but not
+// listening, and returns the port. Windows has no SO_REUSEADDR that only
+// passes TIME_WAIT (its SO_REUSEADDR lets others share the port), so a port
+// a closed server's connections still hold may not be taken here.
+func Refuse(t testing.TB, port int) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_TCP)
+	if err != nil {
+		t.Fatalf("socket: %v", err)
+	}
+	t.Cleanup(func() { syscall.Closesocket(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("holding 127.0.0.1:%d: %v", port, err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatalf("getsockname: %v", err)
+	}
+	return sa.(*syscall.SockaddrInet4).Port
+}

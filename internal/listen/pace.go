@@ -35,11 +35,21 @@ type pacer struct {
 }
 
 // cpuTimes is the CPU time so far: the machine's, all CPUs, in any unit
-// (idle of total), and kwh's own, at a moment.
+// (idle of total), kwh's own, and with a cgroup CPU quota over kwh, the
+// quota's, at a moment.
 type cpuTimes struct {
 	idle, total uint64
 	self        time.Duration
+	quota       cpuQuota
+	hasQuota    bool
 	at          time.Time
+}
+
+// cpuQuota is what a cgroup CPU quota allows, in CPUs, and what the
+// limited group has used so far.
+type cpuQuota struct {
+	cpus float64
+	used time.Duration
 }
 
 // paceState is what the forwarder says each tick.
@@ -114,7 +124,7 @@ func (p *pacer) run() {
 		s1 := p.state()
 		wall := max(c1.at.Sub(c0.at), time.Millisecond)
 		p.step(paceSample{
-			idle: share(c1.idle-c0.idle, c1.total-c0.total), self: (c1.self - c0.self).Seconds() / wall.Seconds(),
+			idle: idleShare(c0, c1, wall), self: (c1.self - c0.self).Seconds() / wall.Seconds(), quota: c1.quota.cpus,
 			backlog: s1.backlog, grew: s1.backlog > s0.backlog,
 			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / wall.Seconds(),
 		})
@@ -141,6 +151,17 @@ func (p *pacer) stop() {
 	}
 }
 
+// idleShare is the share of CPU left over a tick: the machine's, or under
+// a cgroup quota, the quota's when that is less.
+func idleShare(c0, c1 cpuTimes, wall time.Duration) float64 {
+	idle := share(c1.idle-c0.idle, c1.total-c0.total)
+	if c0.hasQuota && c1.hasQuota && c1.quota.used >= c0.quota.used {
+		used := (c1.quota.used - c0.quota.used).Seconds() / (wall.Seconds() * c1.quota.cpus)
+		idle = min(idle, max(0, 1-used))
+	}
+	return idle
+}
+
 func share(part, whole uint64) float64 {
 	if whole == 0 || part > whole {
 		return 1 // no time passed, or a counter went back: nothing known
@@ -150,8 +171,9 @@ func share(part, whole uint64) float64 {
 
 // paceSample is one tick's view.
 type paceSample struct {
-	idle      float64 // the machine's idle share over the tick
+	idle      float64 // the machine's (or quota's) idle share over the tick
 	self      float64 // CPUs kwh kept busy over the tick
+	quota     float64 // CPUs a cgroup quota allows kwh (0: none)
 	backlog   int     // forwards waiting now
 	grew      bool    // more than a tick ago
 	oldest    time.Duration
@@ -160,10 +182,15 @@ type paceSample struct {
 
 // pacing decides from one tick: whether to pace, and at what rate.
 func pacing(on bool, s paceSample) (bool, float64) {
-	if s.delivered <= 0 || s.idle >= paceIdleOff || s.self < paceSelfOff || s.oldest < paceMinAge/2 {
+	// Under a quota of less than a CPU, kwh's share is scaled to it.
+	selfOn, selfOff := paceSelfOn, paceSelfOff
+	if s.quota > 0 && s.quota < 1 {
+		selfOn, selfOff = selfOn*s.quota, selfOff*s.quota
+	}
+	if s.delivered <= 0 || s.idle >= paceIdleOff || s.self < selfOff || s.oldest < paceMinAge/2 {
 		return false, 0
 	}
-	if !on && (s.idle >= paceIdleOn || s.self < paceSelfOn || !s.grew || s.oldest < paceMinAge) {
+	if !on && (s.idle >= paceIdleOn || s.self < selfOn || !s.grew || s.oldest < paceMinAge) {
 		return false, 0
 	}
 	return true, max(paceShare*s.delivered, 1)

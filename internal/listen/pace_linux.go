@@ -10,9 +10,22 @@ import (
 	"time"
 )
 
-// machineCPU reads the machine's CPU times from /proc/stat's first line
-// and kwh's own from getrusage.
-func machineCPU() (cpuTimes, bool) {
+// machineCPU reads the CPU figures the pacer needs: the machine's from
+// /proc/stat's first line, kwh's own from getrusage, and a cgroup quota's
+// (cgroupcpu_linux.go), whose directories are found once.
+func machineCPU() func() (cpuTimes, bool) {
+	dirs := findCgroups("/proc/self")
+	return func() (cpuTimes, bool) {
+		t, ok := hostCPU()
+		if ok {
+			t.quota, t.hasQuota = quota(dirs)
+		}
+		return t, ok
+	}
+}
+
+// hostCPU reads /proc/stat and getrusage.
+func hostCPU() (cpuTimes, bool) {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
 		return cpuTimes{}, false

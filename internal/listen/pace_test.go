@@ -87,7 +87,7 @@ func TestPacerNeedsCPUFigures(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	c, ok := machineCPU()
+	c, ok := machineCPU()()
 	if !ok || c.total == 0 || c.idle > c.total || c.self <= 0 {
 		t.Fatalf("machineCPU on Linux = %+v, %v", c, ok)
 	}
@@ -239,5 +239,29 @@ func TestPacingSkipsRefusedPushes(t *testing.T) {
 	wg.Wait()
 	if n := r.pace.paced.Load(); n != 0 {
 		t.Errorf("%d refused pushes waited a paced turn", n)
+	}
+}
+
+// Under a cgroup CPU quota the machine may look idle while kwh has used
+// all it may: the quota's idle share counts, and kwh's own share is scaled
+// to a quota under one CPU.
+func TestPacingUnderACPUQuota(t *testing.T) {
+	at := time.Now()
+	c0 := cpuTimes{idle: 0, total: 0, hasQuota: true, quota: cpuQuota{cpus: 0.5}, at: at}
+	c1 := cpuTimes{idle: 90, total: 100, hasQuota: true, quota: cpuQuota{cpus: 0.5, used: 490 * time.Millisecond}, at: at.Add(time.Second)}
+	if idle := idleShare(c0, c1, time.Second); idle < 0.019 || idle > 0.021 {
+		t.Errorf("idle under a 0.5-CPU quota using 0.49 CPU = %v, want 0.02", idle)
+	}
+	c0.hasQuota = false
+	if idle := idleShare(c0, c1, time.Second); idle != 0.9 {
+		t.Errorf("idle without a quota before = %v, want the machine's 0.9", idle)
+	}
+	flood := paceSample{idle: 0.02, self: 0.4, quota: 0.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 1000}
+	if on, _ := pacing(false, flood); !on {
+		t.Error("kwh using 0.4 of a 0.5-CPU quota: not paced")
+	}
+	flood.quota = 0
+	if on, _ := pacing(false, flood); on {
+		t.Error("kwh using 0.4 CPU with no quota: paced")
 	}
 }

@@ -38,7 +38,7 @@ func New(cfg Config) (*Receiver, error) {
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	r.fwd.health = r.health
 	if cfg.PaceAcks && !cfg.Sync {
-		r.pace = newPacer(machineCPU, r.paceState, r.emit)
+		r.pace = newPacer(machineCPU(), r.paceState, r.emit)
 	}
 	return r, nil
 }

@@ -121,7 +121,8 @@ the app still takes them, kwh acknowledges pushes at the rate the app takes
 forwards: each waits its turn, at most 2 s, then is stored and acknowledged
 as ever (Kibo waits 45 s for an answer). So a flood slows acknowledgements
 rather than forwarding. A slow or stopped app never causes pacing. Pacing
-runs on Linux only; --pace=false acknowledges at full speed.
+runs on Linux only, where a cgroup CPU quota over kwh (a container's --cpus,
+v1 or v2) counts as the CPU; --pace=false acknowledges at full speed.
 
 Everything received stays in the inbox: see kwh inbox. The ready banner
 prints the web inspector's URL (loopback only, with a per-run token): a live

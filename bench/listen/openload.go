@@ -89,6 +89,7 @@ type outcome struct {
 	ackedPerSec    float64
 	reachedPerSec  float64
 	reachedPercent float64
+	perSecond      []int // arrivals in each second of the load
 }
 
 // endless stands for an event that never arrived in the percentiles.
@@ -120,12 +121,14 @@ func (run *loadRun) judge(a *app, wait time.Duration) outcome {
 	}
 	o.drained = max(0, time.Since(run.end))
 	lags := make([]time.Duration, len(arr))
+	o.perSecond = make([]int, int(run.end.Sub(run.start).Seconds()+0.999))
 	for i, t := range arr {
 		lags[i] = endless
 		if !t.IsZero() {
 			lags[i] = t.Sub(sentAt[i])
 			if !t.After(run.end) {
 				o.reachedDuring++
+				o.perSecond[min(len(o.perSecond)-1, max(0, int(t.Sub(run.start)/time.Second)))]++
 			}
 		}
 	}

@@ -60,6 +60,9 @@ func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (ma
 			}
 			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %17s %8d %6s%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
 				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt, res.rtt99), res.maxInFlight, pacedText(res.paced), mark)
+			if !res.sustains() {
+				fmt.Printf("%-30s %s\n", "", perSecondText(res.perSecond))
+			}
 			if res.sustains() {
 				short = 0
 			} else if short++; short == 2 {
@@ -95,6 +98,16 @@ func cpuOf(pids []int) time.Duration {
 		t += cpuTime(p)
 	}
 	return t
+}
+
+// perSecondText shows how a step that fell short forwarded, second by
+// second: a dip at the start (before pacing) or all along.
+func perSecondText(counts []int) string {
+	parts := make([]string, len(counts))
+	for i, n := range counts {
+		parts[i] = strconv.Itoa(n)
+	}
+	return "reached the app each second: " + strings.Join(parts, " ")
 }
 
 func pacedText(d time.Duration) string {

@@ -114,10 +114,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.pace.wait()
 	r.gate.enter()
 	defer r.gate.leave()
+	// The request's header is kwh's from here: net/http only reads it after
+	// the handler, and kwh never changes a delivery's header (a re-forward
+	// changes a copy), so it is kept, not copied.
 	d := &store.Delivery{
 		ReceivedAt: r.cfg.Now(), EventID: push.EventID, Topic: push.Topic, EntityID: push.EntityID,
 		Method: req.Method, Path: req.URL.RequestURI(), Host: req.Host, Remote: remote,
-		Header: req.Header.Clone(), Body: body, Verified: r.verifying(),
+		Header: req.Header, Body: body, Verified: r.verifying(),
 	}
 	if r.cfg.wanted(push.Topic) {
 		d.Targets = r.cfg.targetsFor(push.Topic)

@@ -108,19 +108,33 @@ func (w *wal) write(frames []byte) error {
 // it settles for what the write needs: an event that fits is taken.
 func (w *wal) zeroFill(end int64) error {
 	grown := (end/walChunk + 1) * walChunk
-	if _, err := w.f.WriteAt(make([]byte, grown-w.size), w.size); err == nil {
-		w.size = grown
+	if err := w.writeZeros(grown); err == nil {
 		return nil
 	}
 	w.restat()
 	if end <= w.size {
 		return nil // the failed chunk still made room enough
 	}
-	if _, err := w.f.WriteAt(make([]byte, end-w.size), w.size); err != nil {
+	if err := w.writeZeros(end); err != nil {
 		w.restat()
 		return err
 	}
-	w.size = end
+	return nil
+}
+
+// zeros is what zeroFill writes, a piece at a time: a chunk's worth of new
+// memory per chunk of log was garbage for the collector.
+var zeros [256 << 10]byte
+
+// writeZeros fills the file with zeros from its length to end.
+func (w *wal) writeZeros(end int64) error {
+	for w.size < end {
+		n, err := w.f.WriteAt(zeros[:min(int64(len(zeros)), end-w.size)], w.size)
+		w.size += int64(n)
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -13,8 +13,9 @@ import (
 
 // A CPU quota on kwh's cgroup (a container's --cpus, a systemd CPUQuota)
 // saturates kwh long before the machine: /proc/stat would show idle CPUs
-// and pacing would never start. So the pacer also watches the tightest
-// quota over kwh's cgroup and its ancestors, cgroup v2 or v1.
+// and pacing would never start. So the pacer also watches every quota over
+// kwh's cgroup and its ancestors, cgroup v2 or v1, found as Go's runtime
+// finds them (internal/runtime/cgroup).
 
 // cgroupDir is one cgroup directory whose quota may bind kwh.
 type cgroupDir struct {
@@ -32,53 +33,52 @@ func findCgroups(proc string) []cgroupDir {
 	for _, m := range mounts {
 		switch {
 		case m.v2:
-			if p, ok := paths[""]; ok {
-				for _, d := range ancestors(m, p) {
-					out = append(out, cgroupDir{v2: true, dir: d, usage: filepath.Join(d, "cpu.stat")})
-				}
+			for _, d := range ancestors(m, paths, "") {
+				out = append(out, cgroupDir{v2: true, dir: d, usage: filepath.Join(d, "cpu.stat")})
 			}
 		case m.has("cpu"):
-			p, ok := paths["cpu"]
-			acct, found := findAcct(mounts, m)
-			if !ok || !found {
-				continue
-			}
-			for _, d := range ancestors(m, p) {
-				rel, _ := filepath.Rel(m.point, d)
-				out = append(out, cgroupDir{dir: d, usage: filepath.Join(acct, rel, "cpuacct.usage")})
-			}
+			out = append(out, v1Dirs(m, mounts, paths)...)
 		}
 	}
 	return out
 }
 
-// findAcct is the mount point of the v1 cpuacct hierarchy (often the cpu
-// one itself, as cpu,cpuacct).
-func findAcct(mounts []cgroupMount, cpu cgroupMount) (string, bool) {
-	if cpu.has("cpuacct") {
-		return cpu.point, true
-	}
-	for _, m := range mounts {
-		if !m.v2 && m.has("cpuacct") {
-			return m.point, true
+// v1Dirs pairs the v1 cpu hierarchy's directories with the cpuacct ones
+// that count their use (often the same mount, cpu,cpuacct).
+func v1Dirs(cpu cgroupMount, mounts []cgroupMount, paths map[string]string) []cgroupDir {
+	acct := cpu
+	if !cpu.has("cpuacct") {
+		acct = cgroupMount{}
+		for _, m := range mounts {
+			if !m.v2 && m.has("cpuacct") {
+				acct = m
+			}
 		}
 	}
-	return "", false
+	dirs, usage := ancestors(cpu, paths, "cpu"), ancestors(acct, paths, "cpuacct")
+	if len(dirs) != len(usage) {
+		return nil // the two hierarchies disagree: no telling which use is whose
+	}
+	out := make([]cgroupDir, len(dirs))
+	for i, d := range dirs {
+		out[i] = cgroupDir{dir: d, usage: filepath.Join(usage[i], "cpuacct.usage")}
+	}
+	return out
 }
 
-// quota reads the tightest quota among dirs, with its group's CPU use.
-func quota(dirs []cgroupDir) (cpuQuota, bool) {
-	best, found := cpuQuota{}, false
+// quotas reads every quota among dirs, with its group's CPU use.
+func quotas(dirs []cgroupDir) []cpuQuota {
+	var out []cpuQuota
 	for _, d := range dirs {
 		cpus, ok := d.limit()
-		if !ok || (found && cpus >= best.cpus) {
+		if !ok {
 			continue
 		}
 		if used, ok := d.used(); ok {
-			best, found = cpuQuota{cpus: cpus, used: used}, true
+			out = append(out, cpuQuota{dir: d.dir, cpus: cpus, used: used})
 		}
 	}
-	return best, found
+	return out
 }
 
 // limit is the directory's quota in CPUs; false without one.
@@ -88,9 +88,9 @@ func (d cgroupDir) limit() (float64, bool) {
 	if d.v2 {
 		f := strings.Fields(readSmall(filepath.Join(d.dir, "cpu.max")))
 		if len(f) != 2 {
-			return 0, false // "max 100000" (none) reads as a parse error below
+			return 0, false
 		}
-		q, err1 = strconv.ParseFloat(f[0], 64)
+		q, err1 = strconv.ParseFloat(f[0], 64) // "max": no quota, a parse error
 		p, err2 = strconv.ParseFloat(f[1], 64)
 	} else {
 		q, err1 = strconv.ParseFloat(strings.TrimSpace(readSmall(filepath.Join(d.dir, "cpu.cfs_quota_us"))), 64)
@@ -165,30 +165,65 @@ func cgroupMounts(s string) []cgroupMount {
 		if !ok || len(f) < 5 || len(g) < 3 || (g[0] != "cgroup" && g[0] != "cgroup2") {
 			continue
 		}
-		out = append(out, cgroupMount{v2: g[0] == "cgroup2", root: f[3], point: f[4], opts: strings.Split(g[2], ",")})
+		out = append(out, cgroupMount{v2: g[0] == "cgroup2", root: unescapeMount(f[3]), point: unescapeMount(f[4]), opts: strings.Split(g[2], ",")})
 	}
 	return out
+}
+
+// unescapeMount decodes mountinfo's octal escapes (\040 for a space).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // maxCgroupDepth bounds the directories watched (real hierarchies are a
 // few levels deep), so an odd path cannot make each tick read thousands.
 const maxCgroupDepth = 32
 
-// ancestors are the directories of cgroup path p and its parents within
-// mount m, innermost first. A path outside the mount's root (a container
-// that sees its own cgroup as the root) is the mount point itself.
-func ancestors(m cgroupMount, p string) []string {
-	rel, ok := strings.CutPrefix(p, m.root)
-	if !ok || (m.root != "/" && rel != "" && rel[0] != '/') {
-		rel = "/"
+// ancestors are the directories of kwh's cgroup (its path for controller
+// in paths) and its parents within mount m, innermost first. As in Go's
+// runtime, a path outside the mount's root, or climbing above it, has none.
+func ancestors(m cgroupMount, paths map[string]string, controller string) []string {
+	p, ok := paths[controller]
+	if !ok || m.point == "" {
+		return nil
 	}
+	var rel string
+	switch {
+	case m.root == "/":
+		rel = p
+	case p == m.root:
+		rel = "/"
+	case strings.HasPrefix(p, m.root+"/"):
+		rel = p[len(m.root):]
+	default:
+		return nil
+	}
+	if !strings.HasPrefix(rel, "/") || strings.Contains(rel+"/", "/../") {
+		return nil
+	}
+	top := filepath.Clean(m.point)
 	var out []string
-	for d := filepath.Join(m.point, rel); ; d = filepath.Dir(d) {
+	for d := filepath.Join(top, rel); len(out) < maxCgroupDepth; d = filepath.Dir(d) {
 		out = append(out, d)
-		if d == filepath.Clean(m.point) || d == "/" || d == "." || len(out) == maxCgroupDepth {
-			return out
+		if d == top || d == "/" || d == "." {
+			break
 		}
 	}
+	return out
 }
 
 // readSmall reads at most 1 MiB of a file (a host with many containers

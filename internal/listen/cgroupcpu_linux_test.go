@@ -3,9 +3,12 @@ package listen
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // fakeCgroups writes a proc directory (cgroup, mountinfo) and cgroup files
@@ -30,52 +33,82 @@ func fakeCgroups(t *testing.T, cgroup, mountinfo string, files map[string]string
 	return filepath.Join(root, "proc")
 }
 
-func TestCgroupQuota(t *testing.T) {
+func TestCgroupQuotas(t *testing.T) {
 	const v2mount = "30 23 0:26 / ROOT/cg rw - cgroup2 cgroup2 rw\n"
 	const v1mounts = "32 31 0:29 / ROOT/cpu rw - cgroup cgroup rw,cpu\n33 31 0:30 / ROOT/cpuacct rw - cgroup cgroup rw,cpuacct\n"
 	for _, tc := range []struct {
 		name              string
 		cgroup, mountinfo string
 		files             map[string]string
-		cpus              float64
-		used              time.Duration
-		ok                bool
+		want              []cpuQuota // dir relative to the fake root
 	}{
-		{"v2, the parent's quota binds", "0::/a/b\n", v2mount, map[string]string{
+		{"v2, the parent's quota", "0::/a/b\n", v2mount, map[string]string{
 			"cg/a/b/cpu.max": "max 100000\n", "cg/a/b/cpu.stat": "usage_usec 7\n",
 			"cg/a/cpu.max": "150000 100000\n", "cg/a/cpu.stat": "usage_usec 9000\nuser_usec 1\n",
-		}, 1.5, 9 * time.Millisecond, true},
-		{"v2, the tighter of two", "0::/a/b\n", v2mount, map[string]string{
+		}, []cpuQuota{{"cg/a", 1.5, 9 * time.Millisecond}}},
+		{"v2, both of two, innermost first", "0::/a/b\n", v2mount, map[string]string{
 			"cg/a/b/cpu.max": "50000 100000\n", "cg/a/b/cpu.stat": "usage_usec 7\n",
 			"cg/a/cpu.max": "200000 100000\n", "cg/a/cpu.stat": "usage_usec 9000\n",
-		}, 0.5, 7 * time.Microsecond, true},
-		{"v2 in a container: the cgroup is the mount's root", "0::/\n", "30 23 0:26 /docker/abc ROOT/cg rw - cgroup2 cgroup2 rw\n", map[string]string{
+		}, []cpuQuota{{"cg/a/b", 0.5, 7 * time.Microsecond}, {"cg/a", 2, 9 * time.Millisecond}}},
+		{"v2 without a namespace: the cgroup is the mount's root", "0::/docker/abc\n", "30 23 0:26 /docker/abc ROOT/cg rw - cgroup2 cgroup2 rw\n", map[string]string{
 			"cg/cpu.max": "100000 100000\n", "cg/cpu.stat": "usage_usec 5\n",
-		}, 1, 5 * time.Microsecond, true},
-		{"v2 path outside the mount's root", "0::/elsewhere\n", "30 23 0:26 /docker/abc ROOT/cg rw - cgroup2 cgroup2 rw\n", map[string]string{
+		}, []cpuQuota{{"cg", 1, 5 * time.Microsecond}}},
+		{"a mount point with a space", "0::/\n", "30 23 0:26 / ROOT/my\\040cg rw - cgroup2 cgroup2 rw\n", map[string]string{
+			"my cg/cpu.max": "100000 100000\n", "my cg/cpu.stat": "usage_usec 5\n",
+		}, []cpuQuota{{"my cg", 1, 5 * time.Microsecond}}},
+		{"v2 path outside the mount's root: not kwh's group", "0::/elsewhere\n", "30 23 0:26 /docker/abc ROOT/cg rw - cgroup2 cgroup2 rw\n", map[string]string{
 			"cg/cpu.max": "100000 100000\n", "cg/cpu.stat": "usage_usec 5\n",
-		}, 1, 5 * time.Microsecond, true},
+		}, nil},
+		{"v2 path above the namespace's root", "0::/../../init.scope\n", v2mount, map[string]string{
+			"cg/cpu.max": "100000 100000\n", "cg/cpu.stat": "usage_usec 5\n",
+		}, nil},
 		{"v1, cpu and cpuacct apart", "3:cpuacct:/k\n2:cpu:/k\n0::/\n", v1mounts, map[string]string{
 			"cpu/k/cpu.cfs_quota_us": "25000\n", "cpu/k/cpu.cfs_period_us": "100000\n", "cpuacct/k/cpuacct.usage": "123456\n",
 			"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n",
-		}, 0.25, 123456, true},
+		}, []cpuQuota{{"cpu/k", 0.25, 123456}}},
 		{"v1, cpu,cpuacct together", "2:cpu,cpuacct:/k\n", "32 31 0:29 / ROOT/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n", map[string]string{
 			"cpu,cpuacct/k/cpu.cfs_quota_us": "200000\n", "cpu,cpuacct/k/cpu.cfs_period_us": "100000\n", "cpu,cpuacct/k/cpuacct.usage": "42\n",
-		}, 2, 42, true},
+		}, []cpuQuota{{"cpu,cpuacct/k", 2, 42}}},
 		{"no quota anywhere", "2:cpu:/k\n3:cpuacct:/k\n0::/a\n", v1mounts + v2mount, map[string]string{
 			"cpu/k/cpu.cfs_quota_us": "-1\n", "cpu/k/cpu.cfs_period_us": "100000\n", "cpuacct/k/cpuacct.usage": "1\n",
 			"cg/a/cpu.max": "max 100000\n", "cg/a/cpu.stat": "usage_usec 1\n",
-		}, 0, 0, false},
+		}, nil},
 		{"unreadable figures are no quota", "0::/a\n", v2mount, map[string]string{
 			"cg/a/cpu.max": "lots 100000\n", "cg/cpu.max": "50000 100000\n", "cg/cpu.stat": "usage_usec many\n",
-		}, 0, 0, false},
-		{"no cgroup files at all", "", "", nil, 0, 0, false},
+		}, nil},
+		{"no cgroup files at all", "", "", nil, nil},
 	} {
 		proc := fakeCgroups(t, tc.cgroup, tc.mountinfo, tc.files)
-		q, ok := quota(findCgroups(proc))
-		if ok != tc.ok || q.cpus != tc.cpus || q.used != tc.used {
-			t.Errorf("%s: quota = %+v, %v; want %v CPUs, %v used, %v", tc.name, q, ok, tc.cpus, tc.used, tc.ok)
+		got := quotas(findCgroups(proc))
+		for i := range got {
+			got[i].dir, _ = filepath.Rel(filepath.Dir(proc), got[i].dir)
 		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: quotas = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The pacer watches the CPUs kwh may run on, not the whole machine.
+func TestProcStatSumsTheCPUsKwhMayUse(t *testing.T) {
+	const stat = "cpu  30 0 0 70 0 0 0 0 0 0\ncpu0 10 0 0 0 0 0 0 0 0 0\ncpu1 20 0 0 70 0 0 0 0 0 0\nintr 1 2 3\n"
+	var none, first unix.CPUSet
+	first.Set(0)
+	for _, tc := range []struct {
+		name        string
+		allowed     *unix.CPUSet
+		idle, total uint64
+	}{
+		{"no affinity known: the machine", &none, 70, 100},
+		{"pinned to cpu0, which is all busy", &first, 0, 10},
+	} {
+		got, ok := procStat(stat, tc.allowed)
+		if !ok || got.idle != tc.idle || got.total != tc.total {
+			t.Errorf("%s: idle %d of %d (%v), want %d of %d", tc.name, got.idle, got.total, ok, tc.idle, tc.total)
+		}
+	}
+	if _, ok := procStat("cpu0 x 0 0 0 0 0 0 0\n", &none); ok {
+		t.Error("a garbled /proc/stat was read")
 	}
 }
 
@@ -85,9 +118,9 @@ func FuzzCgroupFiles(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cgroup, mountinfo string) {
 		paths := selfCgroups(cgroup)
 		for _, m := range cgroupMounts(mountinfo) {
-			for _, p := range paths {
-				if len(ancestors(m, p)) == 0 {
-					t.Fatalf("no directory for %q in %+v", p, m)
+			for c := range paths {
+				if n := len(ancestors(m, paths, c)); n > maxCgroupDepth {
+					t.Fatalf("%d directories for %q in %+v", n, paths[c], m)
 				}
 			}
 		}

@@ -5,8 +5,10 @@ import (
 	"sync/atomic"
 )
 
-// ingestGate bounds how many pushes are past their body and in kwh's own
-// work at once (verify, parse, store, acknowledge). Go schedules every
+// ingestGate bounds how many pushes are past their checks and in kwh's
+// own work at once (store, acknowledge). Verify and parse come before it
+// (and before pacing), so a refused push never waits: microseconds for
+// Kibo's bodies, bounded by --max-body. Go schedules every
 // runnable goroutine alike: under a flood, thousands of request goroutines
 // would queue ahead of each of a forward's few wake-ups (request written,
 // response read, outcome stored), and forwarding would collapse as acks

@@ -40,14 +40,14 @@ type pacer struct {
 type cpuTimes struct {
 	idle, total uint64
 	self        time.Duration
-	quota       cpuQuota
-	hasQuota    bool
+	quotas      []cpuQuota
 	at          time.Time
 }
 
 // cpuQuota is what a cgroup CPU quota allows, in CPUs, and what the
-// limited group has used so far.
+// limited group (dir) has used so far.
 type cpuQuota struct {
+	dir  string
 	cpus float64
 	used time.Duration
 }
@@ -124,7 +124,7 @@ func (p *pacer) run() {
 		s1 := p.state()
 		wall := max(c1.at.Sub(c0.at), time.Millisecond)
 		p.step(paceSample{
-			idle: idleShare(c0, c1, wall), self: (c1.self - c0.self).Seconds() / wall.Seconds(), quota: c1.quota.cpus,
+			idle: idleShare(c0, c1, wall), self: (c1.self - c0.self).Seconds() / wall.Seconds(), quota: tightest(c1.quotas),
 			backlog: s1.backlog, grew: s1.backlog > s0.backlog,
 			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / wall.Seconds(),
 		})
@@ -151,15 +151,31 @@ func (p *pacer) stop() {
 	}
 }
 
-// idleShare is the share of CPU left over a tick: the machine's, or under
-// a cgroup quota, the quota's when that is less.
+// idleShare is the share of CPU left over a tick: the machine's, or the
+// least that any cgroup quota over kwh has left (a shared parent's may run
+// out before kwh's own). A group counts only when both ticks read it.
 func idleShare(c0, c1 cpuTimes, wall time.Duration) float64 {
 	idle := share(c1.idle-c0.idle, c1.total-c0.total)
-	if c0.hasQuota && c1.hasQuota && c1.quota.used >= c0.quota.used {
-		used := (c1.quota.used - c0.quota.used).Seconds() / (wall.Seconds() * c1.quota.cpus)
-		idle = min(idle, max(0, 1-used))
+	for _, q1 := range c1.quotas {
+		for _, q0 := range c0.quotas {
+			if q0.dir == q1.dir && q1.used >= q0.used {
+				used := (q1.used - q0.used).Seconds() / (wall.Seconds() * q1.cpus)
+				idle = min(idle, max(0, 1-used))
+			}
+		}
 	}
 	return idle
+}
+
+// tightest is the fewest CPUs a quota allows (0: no quota).
+func tightest(qs []cpuQuota) float64 {
+	least := 0.0
+	for _, q := range qs {
+		if least == 0 || q.cpus < least {
+			least = q.cpus
+		}
+	}
+	return least
 }
 
 func share(part, whole uint64) float64 {

@@ -247,14 +247,25 @@ func TestPacingSkipsRefusedPushes(t *testing.T) {
 // to a quota under one CPU.
 func TestPacingUnderACPUQuota(t *testing.T) {
 	at := time.Now()
-	c0 := cpuTimes{idle: 0, total: 0, hasQuota: true, quota: cpuQuota{cpus: 0.5}, at: at}
-	c1 := cpuTimes{idle: 90, total: 100, hasQuota: true, quota: cpuQuota{cpus: 0.5, used: 490 * time.Millisecond}, at: at.Add(time.Second)}
-	if idle := idleShare(c0, c1, time.Second); idle < 0.019 || idle > 0.021 {
-		t.Errorf("idle under a 0.5-CPU quota using 0.49 CPU = %v, want 0.02", idle)
+	own, parent := cpuQuota{dir: "/k", cpus: 0.5}, cpuQuota{dir: "/", cpus: 4}
+	c0 := cpuTimes{idle: 0, total: 0, quotas: []cpuQuota{own, parent}, at: at}
+	own.used, parent.used = 490*time.Millisecond, 3*time.Second
+	c1 := cpuTimes{idle: 90, total: 100, quotas: []cpuQuota{own, parent}, at: at.Add(time.Second)}
+	for _, tc := range []struct {
+		name   string
+		c0, c1 cpuTimes
+		idle   float64
+	}{
+		{"kwh's 0.5-CPU quota, 0.49 used", c0, c1, 0.02},
+		{"the parent's quota, 3 of 4 CPUs used, alone", cpuTimes{quotas: c0.quotas[1:]}, cpuTimes{idle: 90, total: 100, quotas: c1.quotas[1:]}, 0.25},
+		{"a group read once only (the quota changed): the machine", cpuTimes{}, c1, 0.9},
+	} {
+		if idle := idleShare(tc.c0, tc.c1, time.Second); idle < tc.idle-0.001 || idle > tc.idle+0.001 {
+			t.Errorf("%s: idle %v, want %v", tc.name, idle, tc.idle)
+		}
 	}
-	c0.hasQuota = false
-	if idle := idleShare(c0, c1, time.Second); idle != 0.9 {
-		t.Errorf("idle without a quota before = %v, want the machine's 0.9", idle)
+	if q := tightest(c1.quotas); q != 0.5 {
+		t.Errorf("tightest quota %v, want 0.5", q)
 	}
 	flood := paceSample{idle: 0.02, self: 0.4, quota: 0.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 1000}
 	if on, _ := pacing(false, flood); !on {

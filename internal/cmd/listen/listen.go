@@ -115,14 +115,15 @@ Kibo keeps them and sends them again later (its retries start after 5
 minutes; sandbox tenants do not retry at all, so there a 503 loses the push).
 
 Pacing: every push kwh takes costs CPU the app needs to answer forwards.
-While the CPU is over 92% busy with kwh itself taking half a CPU or more,
-forwards fall behind (the oldest has waited 0.5 s and the backlog grows) and
-the app still takes them, kwh acknowledges pushes at the rate the app takes
-forwards: each waits its turn, at most 2 s, then is stored and acknowledged
-as ever (Kibo waits 45 s for an answer). So a flood slows acknowledgements
-rather than forwarding. A slow or stopped app never causes pacing. Pacing
-runs on Linux only, where a cgroup CPU quota over kwh (a container's --cpus,
-v1 or v2) counts as the CPU; --pace=false acknowledges at full speed.
+While the CPU is over 92% busy with kwh itself taking half a CPU (or half
+its quota) or more, forwards fall behind (the oldest has waited 0.5 s and
+the backlog grows) and the app still takes them, kwh acknowledges pushes at
+the rate the app takes forwards: each waits its turn, at most 2 s, then is
+stored and acknowledged as ever (Kibo waits 45 s for an answer). So a flood
+slows acknowledgements rather than forwarding. A slow or stopped app never
+causes pacing. Pacing runs on Linux only, where the CPU is the CPUs kwh may
+run on and a cgroup CPU quota over kwh (a container's --cpus, v1 or v2)
+counts as the CPU; --pace=false acknowledges at full speed.
 
 Everything received stays in the inbox: see kwh inbox. The ready banner
 prints the web inspector's URL (loopback only, with a per-run token): a live

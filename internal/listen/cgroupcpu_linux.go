@@ -61,6 +61,11 @@ func v1Dirs(cpu cgroupMount, mounts []cgroupMount, paths map[string]string) []cg
 	}
 	out := make([]cgroupDir, len(dirs))
 	for i, d := range dirs {
+		r1, err1 := filepath.Rel(cpu.point, d)
+		r2, err2 := filepath.Rel(acct.point, usage[i])
+		if err1 != nil || err2 != nil || r1 != r2 {
+			return nil // kwh sits in different groups of the two
+		}
 		out[i] = cgroupDir{dir: d, usage: filepath.Join(usage[i], "cpuacct.usage")}
 	}
 	return out

@@ -69,6 +69,9 @@ func TestCgroupQuotas(t *testing.T) {
 		{"v1, cpu,cpuacct together", "2:cpu,cpuacct:/k\n", "32 31 0:29 / ROOT/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n", map[string]string{
 			"cpu,cpuacct/k/cpu.cfs_quota_us": "200000\n", "cpu,cpuacct/k/cpu.cfs_period_us": "100000\n", "cpu,cpuacct/k/cpuacct.usage": "42\n",
 		}, []cpuQuota{{"cpu,cpuacct/k", 2, 42}}},
+		{"v1, kwh in different groups of cpu and cpuacct", "3:cpuacct:/j\n2:cpu:/k\n", v1mounts, map[string]string{
+			"cpu/k/cpu.cfs_quota_us": "25000\n", "cpu/k/cpu.cfs_period_us": "100000\n", "cpuacct/j/cpuacct.usage": "123456\n",
+		}, nil},
 		{"no quota anywhere", "2:cpu:/k\n3:cpuacct:/k\n0::/a\n", v1mounts + v2mount, map[string]string{
 			"cpu/k/cpu.cfs_quota_us": "-1\n", "cpu/k/cpu.cfs_period_us": "100000\n", "cpuacct/k/cpuacct.usage": "1\n",
 			"cg/a/cpu.max": "max 100000\n", "cg/a/cpu.stat": "usage_usec 1\n",
@@ -92,19 +95,26 @@ func TestCgroupQuotas(t *testing.T) {
 // The pacer watches the CPUs kwh may run on, not the whole machine.
 func TestProcStatSumsTheCPUsKwhMayUse(t *testing.T) {
 	const stat = "cpu  30 0 0 70 0 0 0 0 0 0\ncpu0 10 0 0 0 0 0 0 0 0 0\ncpu1 20 0 0 70 0 0 0 0 0 0\nintr 1 2 3\n"
-	var none, first unix.CPUSet
+	var none, first, both, lxcfs unix.CPUSet
 	first.Set(0)
+	both.Set(0)
+	both.Set(1)
+	lxcfs.Set(4) // host numbers; LXCFS shows the container's CPUs as cpu0, cpu1
+	lxcfs.Set(5)
 	for _, tc := range []struct {
 		name        string
 		allowed     *unix.CPUSet
 		idle, total uint64
+		scope       string
 	}{
-		{"no affinity known: the machine", &none, 70, 100},
-		{"pinned to cpu0, which is all busy", &first, 0, 10},
+		{"no affinity known: the machine", &none, 70, 100, "all"},
+		{"pinned to cpu0, which is all busy", &first, 0, 10, "[0]"},
+		{"every CPU", &both, 70, 100, "[0 1]"},
+		{"CPUs /proc/stat does not list: the machine", &lxcfs, 70, 100, "all"},
 	} {
 		got, ok := procStat(stat, tc.allowed)
-		if !ok || got.idle != tc.idle || got.total != tc.total {
-			t.Errorf("%s: idle %d of %d (%v), want %d of %d", tc.name, got.idle, got.total, ok, tc.idle, tc.total)
+		if !ok || got.idle != tc.idle || got.total != tc.total || got.scope != tc.scope {
+			t.Errorf("%s: idle %d of %d over %q (%v), want %d of %d over %q", tc.name, got.idle, got.total, got.scope, ok, tc.idle, tc.total, tc.scope)
 		}
 	}
 	if _, ok := procStat("cpu0 x 0 0 0 0 0 0 0\n", &none); ok {

@@ -39,6 +39,7 @@ type pacer struct {
 // quota's, at a moment.
 type cpuTimes struct {
 	idle, total uint64
+	scope       string // which CPUs idle and total cover: two readings compare only alike
 	self        time.Duration
 	quotas      []cpuQuota
 	at          time.Time
@@ -155,7 +156,10 @@ func (p *pacer) stop() {
 // least that any cgroup quota over kwh has left (a shared parent's may run
 // out before kwh's own). A group counts only when both ticks read it.
 func idleShare(c0, c1 cpuTimes, wall time.Duration) float64 {
-	idle := share(c1.idle-c0.idle, c1.total-c0.total)
+	idle := 1.0 // kwh's CPUs changed (taskset, hotplug): nothing known this tick
+	if c0.scope == c1.scope {
+		idle = share(c1.idle-c0.idle, c1.total-c0.total)
+	}
 	for _, q1 := range c1.quotas {
 		for _, q0 := range c0.quotas {
 			if q0.dir == q1.dir && q1.used >= q0.used {

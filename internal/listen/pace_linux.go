@@ -1,6 +1,8 @@
 package listen
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,9 +17,10 @@ import (
 // quotas' (cgroupcpu_linux.go), whose directories are found once.
 func machineCPU() func() (cpuTimes, bool) {
 	dirs := findCgroups("/proc/self")
+	pid := os.Getpid() // the process's mask, whichever thread asks
 	return func() (cpuTimes, bool) {
 		var allowed unix.CPUSet
-		if unix.SchedGetaffinity(0, &allowed) != nil {
+		if unix.SchedGetaffinity(pid, &allowed) != nil {
 			allowed = unix.CPUSet{}
 		}
 		t, ok := procStat(readSmall("/proc/stat"), &allowed)
@@ -34,30 +37,43 @@ func machineCPU() func() (cpuTimes, bool) {
 	}
 }
 
-// counted says whether a /proc/stat line (named cpu, or cpuN) is summed:
-// the total line when every CPU counts, else the allowed CPUs' own lines.
-func counted(name string, all bool, allowed *unix.CPUSet) bool {
-	if name == "cpu" || all {
-		return name == "cpu" && all
-	}
-	n, err := strconv.Atoi(name[3:])
-	return err == nil && allowed.IsSet(n)
-}
-
-// procStat sums the idle and total times of the CPUs in allowed (all of
-// them, when allowed is empty) from /proc/stat.
+// procStat sums the idle and total times of the CPUs in allowed from
+// /proc/stat, and names them in the scope. With no mask, or one naming a
+// CPU that has no line (gone offline, or LXCFS numbering a container's
+// CPUs from 0), it reads the whole machine's line instead.
 func procStat(s string, allowed *unix.CPUSet) (cpuTimes, bool) {
-	all := allowed.Count() == 0
-	t, found := cpuTimes{at: time.Now()}, false
+	perCPU := map[int][]string{}
+	var machine []string
 	for line := range strings.Lines(s) {
 		f := strings.Fields(line)
 		if len(f) < 9 || !strings.HasPrefix(f[0], "cpu") {
 			continue
 		}
-		if !counted(f[0], all, allowed) {
-			continue
+		if f[0] == "cpu" {
+			machine = f[1:9]
+		} else if n, err := strconv.Atoi(f[0][3:]); err == nil {
+			perCPU[n] = f[1:9]
 		}
-		for i, v := range f[1:9] { // user nice system idle iowait irq softirq steal
+	}
+	var cpus []int
+	for n := range len(allowed) * 64 {
+		if allowed.IsSet(n) {
+			cpus = append(cpus, n)
+		}
+	}
+	t := cpuTimes{at: time.Now(), scope: "all"}
+	sum := [][]string{machine}
+	if len(cpus) > 0 && all(cpus, func(n int) bool { return perCPU[n] != nil }) {
+		sum, t.scope = sum[:0], fmt.Sprint(cpus)
+		for _, n := range cpus {
+			sum = append(sum, perCPU[n])
+		}
+	}
+	for _, fields := range sum {
+		if fields == nil {
+			return cpuTimes{}, false
+		}
+		for i, v := range fields { // user nice system idle iowait irq softirq steal
 			n, err := strconv.ParseUint(v, 10, 64)
 			if err != nil {
 				return cpuTimes{}, false
@@ -67,7 +83,15 @@ func procStat(s string, allowed *unix.CPUSet) (cpuTimes, bool) {
 				t.idle += n
 			}
 		}
-		found = true
 	}
-	return t, found
+	return t, true
+}
+
+func all(ns []int, ok func(int) bool) bool {
+	for _, n := range ns {
+		if !ok(n) {
+			return false
+		}
+	}
+	return true
 }

@@ -259,6 +259,8 @@ func TestPacingUnderACPUQuota(t *testing.T) {
 		{"kwh's 0.5-CPU quota, 0.49 used", c0, c1, 0.02},
 		{"the parent's quota, 3 of 4 CPUs used, alone", cpuTimes{quotas: c0.quotas[1:]}, cpuTimes{idle: 90, total: 100, quotas: c1.quotas[1:]}, 0.25},
 		{"a group read once only (the quota changed): the machine", cpuTimes{}, c1, 0.9},
+		{"kwh's CPUs changed between the ticks: only the quotas", cpuTimes{scope: "[0]", quotas: c0.quotas}, c1, 0.02},
+		{"kwh's CPUs changed, no quota: nothing known", cpuTimes{scope: "[0]"}, cpuTimes{scope: "[0 1]", idle: 10, total: 100}, 1},
 	} {
 		if idle := idleShare(tc.c0, tc.c1, time.Second); idle < tc.idle-0.001 || idle > tc.idle+0.001 {
 			t.Errorf("%s: idle %v, want %v", tc.name, idle, tc.idle)

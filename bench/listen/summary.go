@@ -77,12 +77,7 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 	best := map[string]stepResult{}
 	for _, sys := range systems {
 		steps := res[sys.name]
-		var top stepResult
-		for _, s := range steps {
-			if s.sustains() && s.rate > top.rate {
-				top = s
-			}
-		}
+		top := bestSustained(steps)
 		best[sys.name] = top
 		if top.rate == 0 {
 			fmt.Printf("%-30s sustained: none of the offered rates\n", sys.name)
@@ -91,7 +86,7 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 		line := fmt.Sprintf("%-30s sustained %5.0f/s end to end", sys.name, top.reachedPerSec)
 		for _, s := range steps {
 			if s.rate > top.rate {
-				line += fmt.Sprintf("; at %d/s offered it forwarded %.0f/s during the load (%.0f%% of the sustained rate)", s.rate, s.reachedPerSec, 100*s.reachedPerSec/top.reachedPerSec)
+				line += fmt.Sprintf("; at %.0f/s offered it forwarded %.0f/s during the load (%.0f%% of the sustained rate)", s.offeredPerSec, s.reachedPerSec, 100*s.reachedPerSec/top.reachedPerSec)
 			}
 		}
 		fmt.Println(line)
@@ -112,6 +107,19 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 			}
 		}
 	}
+}
+
+// bestSustained is the sustaining step that forwarded the most. Not the
+// one asked the highest rate: on a busy machine the generator may offer a
+// higher step less than a lower one.
+func bestSustained(steps []stepResult) stepResult {
+	var top stepResult
+	for _, s := range steps {
+		if s.sustains() && s.reachedPerSec > top.reachedPerSec {
+			top = s
+		}
+	}
+	return top
 }
 
 // fastestStep is the step in which a system forwarded the most during the load.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -150,14 +151,7 @@ type cgroupMount struct {
 	opts        []string // v1: the controllers (super options)
 }
 
-func (m cgroupMount) has(opt string) bool {
-	for _, o := range m.opts {
-		if o == opt {
-			return true
-		}
-	}
-	return false
-}
+func (m cgroupMount) has(opt string) bool { return slices.Contains(m.opts, opt) }
 
 // cgroupMounts reads the cgroup hierarchies from a mountinfo file: ID
 // parent major:minor root mount-point options [optional...] - type source

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/kwh-cli/kwh/internal/store"
-	"github.com/kwh-cli/kwh/internal/store/boltstore"
 	"github.com/kwh-cli/kwh/internal/webhook"
 )
 
@@ -557,12 +555,7 @@ func TestLaneRunsAheadOfItsRecords(t *testing.T) {
 
 func laneRunsAhead(t *testing.T, mayRun func(Lane) bool, ahead int) {
 	app, got := sink(t, http.StatusOK)
-	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bolt.Close() })
-	st := &slowRecords{ListenStore: bolt, entered: make(chan string, 64), let: make(chan struct{})}
+	st := &slowRecords{ListenStore: openBolt(t), entered: make(chan string, 64), let: make(chan struct{})}
 	l := startIngest(t, Config{Store: st, Forward: []string{app.URL}, Order: OrderTopic, ForwardConcurrency: 1, MayRun: mayRun})
 	release := sync.OnceFunc(func() { close(st.let) })
 	t.Cleanup(release) // before the listener stops: it waits for its records

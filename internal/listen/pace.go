@@ -34,9 +34,9 @@ type pacer struct {
 	appRate float64 // the app's forward rate, smoothed over about a second
 }
 
-// cpuTimes is the CPU time so far: the machine's, all CPUs, in any unit
-// (idle of total), kwh's own, and with a cgroup CPU quota over kwh, the
-// quota's, at a moment.
+// cpuTimes is the CPU time so far, at a moment: that of the CPUs kwh may
+// run on, in any unit (idle of total), kwh's own, and each cgroup CPU
+// quota's over kwh.
 type cpuTimes struct {
 	idle, total uint64
 	scope       string // which CPUs idle and total cover: two readings compare only alike

@@ -16,9 +16,13 @@ import (
 // them while the machine idles), kwh's own from getrusage, and any cgroup
 // quotas' (cgroupcpu_linux.go), whose directories are found once.
 func machineCPU() func() (cpuTimes, bool) {
-	dirs := findCgroups("/proc/self")
+	var dirs []cgroupDir
+	found := false
 	pid := os.Getpid() // the process's mask, whichever thread asks
 	return func() (cpuTimes, bool) {
+		if !found { // at the first reading: a receiver that never paces reads nothing
+			dirs, found = findCgroups("/proc/self"), true
+		}
 		var allowed unix.CPUSet
 		if unix.SchedGetaffinity(pid, &allowed) != nil {
 			allowed = unix.CPUSet{}
@@ -61,15 +65,19 @@ func procStat(s string, allowed *unix.CPUSet) (cpuTimes, bool) {
 			cpus = append(cpus, n)
 		}
 	}
-	t := cpuTimes{at: time.Now(), scope: "all"}
-	sum := [][]string{machine}
-	if len(cpus) > 0 && all(cpus, func(n int) bool { return perCPU[n] != nil }) {
-		sum, t.scope = sum[:0], fmt.Sprint(cpus)
-		for _, n := range cpus {
-			sum = append(sum, perCPU[n])
+	t := cpuTimes{at: time.Now(), scope: fmt.Sprint(cpus)}
+	var rows [][]string
+	for _, n := range cpus {
+		if perCPU[n] == nil {
+			rows = nil
+			break
 		}
+		rows = append(rows, perCPU[n])
 	}
-	for _, fields := range sum {
+	if rows == nil {
+		rows, t.scope = [][]string{machine}, "all"
+	}
+	for _, fields := range rows {
 		if fields == nil {
 			return cpuTimes{}, false
 		}
@@ -85,13 +93,4 @@ func procStat(s string, allowed *unix.CPUSet) (cpuTimes, bool) {
 		}
 	}
 	return t, true
-}
-
-func all(ns []int, ok func(int) bool) bool {
-	for _, n := range ns {
-		if !ok(n) {
-			return false
-		}
-	}
-	return true
 }

@@ -77,6 +77,37 @@ func TestPacerHoldsPushesAndSaysSo(t *testing.T) {
 	}
 }
 
+// openBolt is a bbolt listen store in the test's directory.
+func openBolt(t *testing.T) *boltstore.Store {
+	t.Helper()
+	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bolt.Close() })
+	return bolt
+}
+
+// floodedReceiver is a receiver on a bbolt store with pacing on, as under a
+// flood: acks paced at 0.9 × 2,000/s.
+func floodedReceiver(t *testing.T, cfg Config) *Receiver {
+	t.Helper()
+	cfg.Store, cfg.PaceAcks = openBolt(t), true
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range r.Events() {
+		}
+	}()
+	r.pace.step(paceSample{idle: 0.01, self: 1.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 2000 / paceSmooth})
+	if !r.pace.on.Load() {
+		t.Fatal("pacing did not start")
+	}
+	return r
+}
+
 // Without CPU figures (not Linux) the pacer never starts.
 func TestPacerNeedsCPUFigures(t *testing.T) {
 	p := newPacer(func() (cpuTimes, bool) { return cpuTimes{}, false }, func() paceState { return paceState{} }, func(Event) {})
@@ -102,12 +133,7 @@ func TestPacerOnlyWherePushesAreAnswered(t *testing.T) {
 		{Config{PaceAcks: true, Sync: true}, false}, // the sender waits for the app already
 		{Config{}, false},
 	} {
-		bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer bolt.Close()
-		tc.cfg.Store = bolt
+		tc.cfg.Store = openBolt(t)
 		r, err := New(tc.cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -145,24 +171,7 @@ func TestPacedPushesAreAllTakenAndForwarded(t *testing.T) {
 		}
 	}))
 	defer app.Close()
-	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bolt.Close()
-	r, err := New(Config{Store: bolt, Forward: []string{app.URL}, PaceAcks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range r.Events() {
-		}
-	}()
-	// A flood as the pacer would see it: pacing on at 0.9 × 2,000/s.
-	r.pace.step(paceSample{idle: 0.01, self: 1.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 2000 / paceSmooth})
-	if !r.pace.on.Load() {
-		t.Fatal("pacing did not start")
-	}
+	r := floodedReceiver(t, Config{Forward: []string{app.URL}})
 	var wg sync.WaitGroup
 	codes := make([]int, sent)
 	for i := range sent {
@@ -192,23 +201,7 @@ func TestPacedPushesAreAllTakenAndForwarded(t *testing.T) {
 // push (signed, but not JSON) are refused at once: they never take a turn
 // from real ones.
 func TestPacingSkipsRefusedPushes(t *testing.T) {
-	bolt, err := boltstore.Open(filepath.Join(t.TempDir(), StoreFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bolt.Close()
-	r, err := New(Config{Store: bolt, Secret: testSecret, PaceAcks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range r.Events() {
-		}
-	}()
-	r.pace.step(paceSample{idle: 0.01, self: 1.5, backlog: 5000, grew: true, oldest: time.Second, delivered: 2000 / paceSmooth})
-	if !r.pace.on.Load() {
-		t.Fatal("pacing did not start")
-	}
+	r := floodedReceiver(t, Config{Secret: testSecret})
 	now := time.Now()
 	forged := webhook.Push{EventID: webhook.NewEventID(), Topic: "order.opened", EntityID: "1"}.Marshal()
 	notJSON := []byte("not a push")

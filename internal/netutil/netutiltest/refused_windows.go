@@ -3,17 +3,9 @@
 package netutiltest
 
 import (
-	"fmt"
 	"syscall"
 	"testing"
 )
-
-// RefusedURL is an http:// URL on 127.0.0.1 whose port refuses every
-// connection for the test's life (see refused.go).
-func RefusedURL(t testing.TB) string {
-	t.Helper()
-	return fmt.Sprintf("http://127.0.0.1:%d", Refuse(t, 0))
-}
 
 // Refuse holds port on 127.0.0.1 (0: any free one) bound but not
 // listening, and returns the port. Windows has no SO_REUSEADDR that only

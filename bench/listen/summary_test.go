@@ -26,3 +26,21 @@ func TestBestSustained(t *testing.T) {
 		}
 	}
 }
+
+// A reference whose best step the generator could not offer in full is
+// flagged: the ratio against it overstates kwh.
+func TestGeneratorBound(t *testing.T) {
+	for _, tc := range []struct {
+		rate    int
+		offered float64
+		want    bool
+	}{
+		{10000, 9998, false},
+		{10000, 9404, true},
+	} {
+		s := stepResult{rate: tc.rate, outcome: outcome{offeredPerSec: tc.offered}}
+		if got := generatorBound(s); got != tc.want {
+			t.Errorf("%v of %d/s offered: generator-bound %v, want %v", tc.offered, tc.rate, got, tc.want)
+		}
+	}
+}

@@ -26,10 +26,12 @@ type cgroupDir struct {
 }
 
 // findCgroups lists the directories of kwh's cgroup and its ancestors
-// that may carry a CPU quota, reading proc's cgroup and mountinfo files.
-func findCgroups(proc string) []cgroupDir {
-	paths := selfCgroups(readSmall(filepath.Join(proc, "cgroup")))
-	mounts := cgroupMounts(readSmall(filepath.Join(proc, "mountinfo")))
+// that may carry a CPU quota, reading proc's cgroup and mountinfo files,
+// and whether both could be read (never empty on Linux: empty is a failed
+// read, out of file descriptors under a flood, to be tried again).
+func findCgroups(proc string) ([]cgroupDir, bool) {
+	cgroup, mountinfo := readSmall(filepath.Join(proc, "cgroup")), readSmall(filepath.Join(proc, "mountinfo"))
+	paths, mounts := selfCgroups(cgroup), cgroupMounts(mountinfo)
 	var out []cgroupDir
 	for _, m := range mounts {
 		switch {
@@ -41,7 +43,7 @@ func findCgroups(proc string) []cgroupDir {
 			out = append(out, v1Dirs(m, mounts, paths)...)
 		}
 	}
-	return out
+	return out, cgroup != "" && mountinfo != ""
 }
 
 // v1Dirs pairs the v1 cpu hierarchy's directories with the cpuacct ones

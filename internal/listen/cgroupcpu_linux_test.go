@@ -82,7 +82,11 @@ func TestCgroupQuotas(t *testing.T) {
 		{"no cgroup files at all", "", "", nil, nil},
 	} {
 		proc := fakeCgroups(t, tc.cgroup, tc.mountinfo, tc.files)
-		got := quotas(findCgroups(proc))
+		dirs, read := findCgroups(proc)
+		if read != (tc.cgroup != "") {
+			t.Errorf("%s: read = %v", tc.name, read)
+		}
+		got := quotas(dirs)
 		for i := range got {
 			got[i].dir, _ = filepath.Rel(filepath.Dir(proc), got[i].dir)
 		}

@@ -31,7 +31,8 @@ type pacer struct {
 	emit    func(Event)
 	stopped chan struct{}
 	once    sync.Once
-	appRate float64 // the app's forward rate, smoothed over about a second
+	tick    time.Duration // paceTick; shorter in tests
+	appRate float64       // the app's forward rate, smoothed over about a second
 }
 
 // cpuTimes is the CPU time so far, at a moment: that of the CPUs kwh may
@@ -76,7 +77,7 @@ const (
 )
 
 func newPacer(cpu func() (cpuTimes, bool), state func() paceState, emit func(Event)) *pacer {
-	return &pacer{lim: rate.NewLimiter(rate.Inf, 1), cpu: cpu, state: state, emit: emit, stopped: make(chan struct{})}
+	return &pacer{lim: rate.NewLimiter(rate.Inf, 1), cpu: cpu, state: state, emit: emit, stopped: make(chan struct{}), tick: paceTick}
 }
 
 // wait holds a push for its turn while pacing, at most paceMaxWait.
@@ -102,16 +103,19 @@ func (p *pacer) wait() {
 	}
 }
 
-// run samples every paceTick until stop.
+// run samples every paceTick until stop. With no CPU figures at the start
+// (not Linux) it never paces. A tick whose figures cannot be read (out of
+// file descriptors, under the very flood pacing is for) ends pacing, never
+// paced on stale figures, and the next readable one starts afresh.
 func (p *pacer) run() {
-	t := time.NewTicker(paceTick)
-	defer t.Stop()
 	c0, ok := p.cpu()
 	if !ok {
-		return // no CPU figures here (not Linux): never pace
+		return
 	}
 	defer p.off()
-	s0 := p.state()
+	t := time.NewTicker(p.tick)
+	defer t.Stop()
+	s0, have := p.state(), true // have: c0 and s0 were read at the last tick
 	for {
 		select {
 		case <-p.stopped:
@@ -120,28 +124,38 @@ func (p *pacer) run() {
 		}
 		c1, ok := p.cpu()
 		if !ok {
-			return
+			p.off()
+			have = false
+			continue
 		}
 		s1 := p.state()
-		wall := max(c1.at.Sub(c0.at), time.Millisecond)
-		p.step(paceSample{
-			idle: idleShare(c0, c1, wall), self: (c1.self - c0.self).Seconds() / wall.Seconds(), quota: tightest(c1.quotas),
-			backlog: s1.backlog, grew: s1.backlog > s0.backlog,
-			oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / wall.Seconds(),
-		})
-		c0, s0 = c1, s1
+		if have {
+			p.step(sample(c0, c1, s0, s1))
+		}
+		c0, s0, have = c1, s1, true
 	}
 }
 
-// off ends pacing when the pacer stops sampling (shutdown, or the CPU
-// figures became unreadable): never paced on stale figures.
+// sample is what one tick, between two readings, tells the pacer.
+func sample(c0, c1 cpuTimes, s0, s1 paceState) paceSample {
+	wall := max(c1.at.Sub(c0.at), time.Millisecond)
+	return paceSample{
+		idle: idleShare(c0, c1, wall), self: (c1.self - c0.self).Seconds() / wall.Seconds(), quota: tightest(c1.quotas),
+		backlog: s1.backlog, grew: s1.backlog > s0.backlog,
+		oldest: s1.oldest, delivered: float64(s1.delivered-s0.delivered) / wall.Seconds(),
+	}
+}
+
+// off ends pacing when the figures cannot be read or the pacer stops:
+// never paced on stale figures. Shutting down, the screen is closing and
+// nothing is said.
 func (p *pacer) off() {
 	p.lim.SetLimit(rate.Inf)
 	if p.on.Swap(false) {
 		select {
-		case <-p.stopped: // shutting down: the screen is closing
+		case <-p.stopped:
 		default:
-			p.emit(Event{Kind: KindPacingEnded, Reason: "acknowledgements no longer paced: the CPU figures cannot be read"})
+			p.emit(Event{Kind: KindPacingEnded, Reason: "acknowledgements no longer paced: the CPU figures cannot be read (pacing resumes when they can)"})
 		}
 	}
 }

@@ -21,7 +21,7 @@ func machineCPU() func() (cpuTimes, bool) {
 	pid := os.Getpid() // the process's mask, whichever thread asks
 	return func() (cpuTimes, bool) {
 		if !found { // at the first reading: a receiver that never paces reads nothing
-			dirs, found = findCgroups("/proc/self"), true
+			dirs, found = findCgroups("/proc/self")
 		}
 		var allowed unix.CPUSet
 		if unix.SchedGetaffinity(pid, &allowed) != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,17 +145,36 @@ func TestPacerOnlyWherePushesAreAnswered(t *testing.T) {
 	}
 }
 
-// A pacer that stops sampling (the CPU figures became unreadable) stops
-// pacing, and says so: never paced on stale figures.
-func TestPacerEndsWhenFiguresFail(t *testing.T) {
-	calls := 0
-	cpu := func() (cpuTimes, bool) { calls++; return cpuTimes{at: time.Now()}, calls == 1 }
-	var said []Event
-	p := newPacer(cpu, func() paceState { return paceState{} }, func(e Event) { said = append(said, e) })
-	p.on.Store(true)
-	p.run() // the second reading fails: it returns
-	if p.on.Load() || len(said) != 1 || said[0].Kind != KindPacingEnded {
-		t.Fatalf("on %v, said %+v", p.on.Load(), said)
+// A tick whose CPU figures cannot be read (out of file descriptors under
+// a flood) ends pacing, and says so: never paced on stale figures. The
+// pacer goes on sampling, and paces again once they can be read.
+func TestPacerPausesWhileFiguresFail(t *testing.T) {
+	var p *pacer
+	readings := []bool{true, true, false, true, true, true} // the third fails
+	n := 0
+	at := time.Unix(0, 0)
+	cpu := func() (cpuTimes, bool) {
+		n++
+		if n == len(readings) {
+			p.stop()
+		}
+		at = at.Add(paceTick)
+		// Saturated: no idle time, kwh takes a CPU.
+		return cpuTimes{total: uint64(100 * n), self: time.Duration(n) * paceTick, at: at}, readings[n-1]
+	}
+	state := func() paceState { // a backlog that grows while the app takes forwards
+		return paceState{backlog: 10 * n, oldest: time.Second, delivered: int64(100 * n)}
+	}
+	var said []Kind
+	p = newPacer(cpu, state, func(e Event) { said = append(said, e.Kind) })
+	p.tick = time.Millisecond
+	p.run()
+	want := []Kind{KindPacing, KindPacingEnded, KindPacing}
+	if !slices.Equal(said, want) {
+		t.Fatalf("said %v, want %v", said, want)
+	}
+	if p.on.Load() {
+		t.Fatal("still pacing after stop")
 	}
 	p.wait() // not held
 }

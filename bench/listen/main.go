@@ -35,6 +35,9 @@ func main() {
 	kwhBin := flag.String("kwh", "", "kwh binary (default: go build it)")
 	bare := flag.String("bare-server", "", "internal: serve a bare 200 handler on this address")
 	appAddr := flag.String("app-server", "", "internal: serve the signature-checking app on this address")
+	proxyMode := flag.String("go-proxy-server", "", "internal: serve the floor Go proxy (sync or async) to -go-proxy-target")
+	proxyTarget := flag.String("go-proxy-target", "", "internal: where the floor Go proxy forwards")
+	goProxies := flag.Bool("go-proxies", false, "also measure two minimal Go proxies with no store or checks (net/http in, http.Client out), one answering after the app as nginx does, one at once as kwh does: what Go's HTTP stack alone costs here")
 	flag.DurationVar(&appDelay, "app-delay", 0, "the app takes this long to answer each event (e.g. 2ms: --order topic's six lanes, not the CPU, then bound the rate)")
 	duration := flag.Duration("duration", 5*time.Second, "length of each saturation phase")
 	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of the 1,000 req/s phase")
@@ -57,6 +60,10 @@ func main() {
 		serveApp(*appAddr)
 		return
 	}
+	if *proxyMode != "" {
+		serveGoProxy(*proxyMode, *proxyTarget)
+		return
+	}
 	if *replicas {
 		if err := runReplicas(*kwhBin, *redisFsync, *duration, *rateDur); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -69,7 +76,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
-	sopts := sustainedOptions{rates: rs, step: *step, orders: strings.Split(*orders, ","), cpuRate: *cpuRate, nginx: !*noNginx}
+	sopts := sustainedOptions{rates: rs, step: *step, orders: strings.Split(*orders, ","), cpuRate: *cpuRate, nginx: !*noNginx, goProxies: *goProxies}
 	if !*sus {
 		sopts.rates = nil
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -10,11 +11,12 @@ import (
 
 // sustainedOptions are the flags of the sustained part of the benchmark.
 type sustainedOptions struct {
-	rates   []int
-	step    time.Duration
-	orders  []string
-	cpuRate int
-	nginx   bool
+	rates     []int
+	step      time.Duration
+	orders    []string
+	cpuRate   int
+	nginx     bool
+	goProxies bool
 }
 
 func parseRates(s string) ([]int, error) {
@@ -45,6 +47,13 @@ func runSustained(kwhBin, dir string, opts sustainedOptions) error {
 		} else {
 			fmt.Println("\nnginx not found: the reference is skipped (bench/listen.sh installs it: apt-get install -y nginx)")
 		}
+	}
+	if opts.goProxies {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		systems = append(systems, goProxySystem(self, "sync"), goProxySystem(self, "async"))
 	}
 	if kwhSupports(kwhBin, "order") {
 		for _, o := range opts.orders {
@@ -96,6 +105,11 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 		fmt.Printf("--order entity / nginx proxy_pass: %.2f (target ≥ 0.75)\n", e.reachedPerSec/ng.reachedPerSec)
 		if generatorBound(ng) {
 			fmt.Printf("  nginx may sustain more: the generator offered only %.0f of the %d/s asked at its best step, so this ratio overstates kwh\n", ng.offeredPerSec, ng.rate)
+		}
+	}
+	for _, mode := range []string{"sync", "async"} {
+		if g := best["go proxy, "+mode+", no store"]; ng.rate > 0 && g.rate > 0 {
+			fmt.Printf("go proxy, %s, no store / nginx proxy_pass: %.2f\n", mode, g.reachedPerSec/ng.reachedPerSec)
 		}
 	}
 	if steps := res["kwh listen --order topic"]; len(steps) > 0 {

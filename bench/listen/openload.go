@@ -92,6 +92,7 @@ type outcome struct {
 	reachedPerSec  float64
 	reachedPercent float64
 	perSecond      []int // arrivals in each second of the load
+	ackedPerSecond []int // 200s answered in each second of the load
 }
 
 // endless stands for an event that never arrived in the percentiles.
@@ -100,7 +101,9 @@ const endless = time.Hour
 // judge waits (up to wait after the load) for acked events to reach the
 // app, then measures the run.
 func (run *loadRun) judge(a *app, wait time.Duration) outcome {
-	o := outcome{}
+	secs := run.end.Sub(run.start).Seconds()
+	o := outcome{perSecond: make([]int, int(secs+0.999)), ackedPerSecond: make([]int, int(secs+0.999))}
+	second := func(t time.Time) int { return min(len(o.perSecond)-1, max(0, int(t.Sub(run.start)/time.Second))) }
 	var ids []string
 	var sentAt []time.Time
 	for i, id := range run.ids {
@@ -112,6 +115,7 @@ func (run *loadRun) judge(a *app, wait time.Duration) outcome {
 			o.acked++
 			if !run.ackedAt[i].After(run.end) {
 				o.ackedDuring++
+				o.ackedPerSecond[second(run.ackedAt[i])]++
 			}
 			ids, sentAt = append(ids, id), append(sentAt, run.sentAt[i])
 		}
@@ -126,19 +130,17 @@ func (run *loadRun) judge(a *app, wait time.Duration) outcome {
 	}
 	o.drained = max(0, time.Since(run.end))
 	lags := make([]time.Duration, len(arr))
-	o.perSecond = make([]int, int(run.end.Sub(run.start).Seconds()+0.999))
 	for i, t := range arr {
 		lags[i] = endless
 		if !t.IsZero() {
 			lags[i] = t.Sub(sentAt[i])
 			if !t.After(run.end) {
 				o.reachedDuring++
-				o.perSecond[min(len(o.perSecond)-1, max(0, int(t.Sub(run.start)/time.Second)))]++
+				o.perSecond[second(t)]++
 			}
 		}
 	}
 	o.lag99 = pct(lags, 99)
-	secs := run.end.Sub(run.start).Seconds()
 	o.offeredPerSec = float64(o.sent) / secs
 	o.ackedPerSec = float64(o.ackedDuring) / secs
 	o.reachedPerSec = float64(o.reachedDuring) / secs

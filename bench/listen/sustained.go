@@ -37,6 +37,10 @@ type stepResult struct {
 	rtt, rtt99  time.Duration // kwh: forward round trip while the load lasted, median and p99
 	paced       time.Duration // kwh: how long acknowledgements were paced while the load lasted
 	maxInFlight int64         // most requests the app had open at once
+	// genCPU and appCPU are the load generator's (this process) and the
+	// app's CPU per request sent over the step: on a shared machine, what
+	// they took is what the system under test did not get.
+	genCPU, appCPU time.Duration
 }
 
 // sustained runs each system at rising offered rates, a fresh instance per
@@ -61,7 +65,9 @@ func sustained(a *app, systems []system, rates []int, stepDur time.Duration) (ma
 			fmt.Printf("%-30s %9.0f %8.0f %14.0f %7.1f%% %10s %9s %17s %8d %6s%s\n", sys.name, res.offeredPerSec, res.ackedPerSec, res.reachedPerSec,
 				res.reachedPercent, lagText(res.lag99), us(res.cpuPerEvent), rttText(res.rtt, res.rtt99), res.maxInFlight, pacedText(res.paced), mark)
 			if !res.sustains() {
-				fmt.Printf("%-30s %s\n", "", perSecondText(res.perSecond))
+				fmt.Printf("%-30s %s\n", "", perSecondText("reached the app", res.perSecond))
+				fmt.Printf("%-30s %s\n", "", perSecondText("acknowledged", res.ackedPerSecond))
+				fmt.Printf("%-30s CPU per request sent: load generator %s, app %s\n", "", us(res.genCPU), us(res.appCPU))
 			}
 			if res.sustains() {
 				short = 0
@@ -78,12 +84,16 @@ func runStep(sys system, a *app, rate int, d time.Duration, wait time.Duration) 
 	if err != nil {
 		return stepResult{}, err
 	}
-	cpu0 := cpuOf(inst.pids())
+	cpu0, gen0, app0 := cpuOf(inst.pids()), cpuTime(os.Getpid()), cpuTime(a.cmd.Process.Pid)
 	run := openLoad(inst.url, rate, d)
+	gen1 := cpuTime(os.Getpid()) // before judge, which polls the app
 	o := run.judge(a, wait)
 	res := stepResult{rate: rate, outcome: o, maxInFlight: a.maxInFlight()}
 	if o.acked > 0 {
 		res.cpuPerEvent = (cpuOf(inst.pids()) - cpu0) / time.Duration(o.acked)
+	}
+	if o.sent > 0 {
+		res.genCPU, res.appCPU = (gen1-gen0)/time.Duration(o.sent), (cpuTime(a.cmd.Process.Pid)-app0)/time.Duration(o.sent)
 	}
 	inst.stop()
 	if inst.fwd != nil {
@@ -100,14 +110,15 @@ func cpuOf(pids []int) time.Duration {
 	return t
 }
 
-// perSecondText shows how a step that fell short forwarded, second by
-// second: a dip at the start (before pacing) or all along.
-func perSecondText(counts []int) string {
+// perSecondText shows how a step that fell short went, second by second:
+// forwarding that dipped at the start (before pacing) or all along, or
+// fell behind what was acknowledged, or acknowledgements that dipped.
+func perSecondText(what string, counts []int) string {
 	parts := make([]string, len(counts))
 	for i, n := range counts {
 		parts[i] = strconv.Itoa(n)
 	}
-	return "reached the app each second: " + strings.Join(parts, " ")
+	return fmt.Sprintf("%-15s each second: %s", what, strings.Join(parts, " "))
 }
 
 func pacedText(d time.Duration) string {

@@ -3,12 +3,14 @@ package listen
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -27,10 +29,18 @@ type cgroupDir struct {
 
 // findCgroups lists the directories of kwh's cgroup and its ancestors
 // that may carry a CPU quota, reading proc's cgroup and mountinfo files,
-// and whether both could be read (never empty on Linux: empty is a failed
-// read, out of file descriptors under a flood, to be tried again).
+// and whether that is final: not when a read failed for want of a file
+// descriptor (under a flood), worth trying again; a kernel without
+// cgroups has none, and reading again would not change that.
 func findCgroups(proc string) ([]cgroupDir, bool) {
-	cgroup, mountinfo := readSmall(filepath.Join(proc, "cgroup")), readSmall(filepath.Join(proc, "mountinfo"))
+	cgroup, err := readLimited(filepath.Join(proc, "cgroup"))
+	if outOfDescriptors(err) {
+		return nil, false
+	}
+	mountinfo, err := readLimited(filepath.Join(proc, "mountinfo"))
+	if outOfDescriptors(err) {
+		return nil, false
+	}
 	paths, mounts := selfCgroups(cgroup), cgroupMounts(mountinfo)
 	var out []cgroupDir
 	for _, m := range mounts {
@@ -43,7 +53,7 @@ func findCgroups(proc string) ([]cgroupDir, bool) {
 			out = append(out, v1Dirs(m, mounts, paths)...)
 		}
 	}
-	return out, cgroup != "" && mountinfo != ""
+	return out, true
 }
 
 // v1Dirs pairs the v1 cpu hierarchy's directories with the cpuacct ones
@@ -230,12 +240,23 @@ func ancestors(m cgroupMount, paths map[string]string, controller string) []stri
 // readSmall reads at most 1 MiB of a file (a host with many containers
 // has a long mountinfo); "" when it cannot.
 func readSmall(path string) string {
+	s, _ := readLimited(path)
+	return s
+}
+
+func readLimited(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	defer f.Close()
 	var b bytes.Buffer
-	_, _ = b.ReadFrom(io.LimitReader(bufio.NewReader(f), 1<<20))
-	return b.String()
+	_, err = b.ReadFrom(io.LimitReader(bufio.NewReader(f), 1<<20))
+	return b.String(), err
+}
+
+// outOfDescriptors is a read that failed for want of a file descriptor:
+// it may well work a moment later.
+func outOfDescriptors(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
 }

@@ -2,9 +2,11 @@ package listen
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,9 +84,9 @@ func TestCgroupQuotas(t *testing.T) {
 		{"no cgroup files at all", "", "", nil, nil},
 	} {
 		proc := fakeCgroups(t, tc.cgroup, tc.mountinfo, tc.files)
-		dirs, read := findCgroups(proc)
-		if read != (tc.cgroup != "") {
-			t.Errorf("%s: read = %v", tc.name, read)
+		dirs, final := findCgroups(proc)
+		if !final { // missing files are final: only running out of descriptors is not
+			t.Errorf("%s: not final", tc.name)
 		}
 		got := quotas(dirs)
 		for i := range got {
@@ -139,4 +141,34 @@ func FuzzCgroupFiles(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Out of file descriptors (a flood), finding kwh's cgroups is not final:
+// the pacer tries again at its next reading. In a child process, whose
+// descriptor limit this can lower without harm to the other tests.
+func TestCgroupDiscoveryOutOfDescriptors(t *testing.T) {
+	if os.Getenv("KWH_TEST_EMFILE") == "1" {
+		var lim syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		lim.Cur = 64
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		for { // use every descriptor left
+			if _, err := os.Open(os.DevNull); err != nil {
+				break
+			}
+		}
+		if _, final := findCgroups("/proc/self"); final {
+			t.Fatal("final with no descriptor left")
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCgroupDiscoveryOutOfDescriptors$")
+	cmd.Env = append(os.Environ(), "KWH_TEST_EMFILE=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
 }

@@ -33,6 +33,7 @@ type pacer struct {
 	once    sync.Once
 	tick    time.Duration // paceTick; shorter in tests
 	appRate float64       // the app's forward rate, smoothed over about a second
+	seeded  bool          // appRate holds a reading since the last fresh start
 }
 
 // cpuTimes is the CPU time so far, at a moment: that of the CPUs kwh may
@@ -62,13 +63,15 @@ type paceState struct {
 }
 
 const (
-	paceTick    = 200 * time.Millisecond
-	paceMaxWait = 2 * time.Second
-	paceMinAge  = 500 * time.Millisecond
-	paceIdleOn  = 0.08 // idle share under which pacing may start
-	paceIdleOff = 0.15 // idle share over which it stops
-	paceSelfOn  = 0.5  // CPUs kwh must keep busy for pacing to start
-	paceSelfOff = 0.25 // and under which it stops
+	paceTick = 200 * time.Millisecond
+	// paceStaleTicks unreadable ticks in a row (a second) end pacing.
+	paceStaleTicks = 5
+	paceMaxWait    = 2 * time.Second
+	paceMinAge     = 500 * time.Millisecond
+	paceIdleOn     = 0.08 // idle share under which pacing may start
+	paceIdleOff    = 0.15 // idle share over which it stops
+	paceSelfOn     = 0.5  // CPUs kwh must keep busy for pacing to start
+	paceSelfOff    = 0.25 // and under which it stops
 	// paceShare is the ack rate paced, as a share of the app's: under 1, so
 	// the backlog drains while paced.
 	paceShare = 0.9
@@ -103,36 +106,40 @@ func (p *pacer) wait() {
 	}
 }
 
-// run samples every paceTick until stop. With no CPU figures at the start
-// (not Linux) it never paces. A tick whose figures cannot be read (out of
-// file descriptors, under the very flood pacing is for) ends pacing, never
-// paced on stale figures, and the next readable one starts afresh.
+// run samples every paceTick until stop. A tick whose CPU figures cannot
+// be read (out of file descriptors, under the very flood pacing is for)
+// is skipped: the next readable one is compared with the last, over the
+// longer span. After paceStaleTicks unreadable ticks in a row pacing ends,
+// never held on figures that old, and the next readable tick starts
+// afresh.
 func (p *pacer) run() {
-	c0, ok := p.cpu()
-	if !ok {
-		return
-	}
 	defer p.off()
 	t := time.NewTicker(p.tick)
 	defer t.Stop()
-	s0, have := p.state(), true // have: c0 and s0 were read at the last tick
+	var c0 cpuTimes
+	var s0 paceState
+	have, failed := false, 0 // have: c0 and s0 hold the last readable tick
 	for {
+		if c1, ok := p.cpu(); ok {
+			s1 := p.state()
+			if have {
+				p.step(sample(c0, c1, s0, s1))
+			}
+			c0, s0, have, failed = c1, s1, true, 0
+		} else if failed++; failed >= paceStaleTicks {
+			p.off()
+			have, p.seeded = false, false
+		}
 		select {
 		case <-p.stopped:
 			return
 		case <-t.C:
 		}
-		c1, ok := p.cpu()
-		if !ok {
-			p.off()
-			have = false
-			continue
+		select { // a stop and a tick both ready: the stop wins
+		case <-p.stopped:
+			return
+		default:
 		}
-		s1 := p.state()
-		if have {
-			p.step(sample(c0, c1, s0, s1))
-		}
-		c0, s0, have = c1, s1, true
 	}
 }
 
@@ -146,7 +153,7 @@ func sample(c0, c1 cpuTimes, s0, s1 paceState) paceSample {
 	}
 }
 
-// off ends pacing when the figures cannot be read or the pacer stops:
+// off ends pacing when the figures cannot be read for a while or the pacer stops:
 // never paced on stale figures. Shutting down, the screen is closing and
 // nothing is said.
 func (p *pacer) off() {
@@ -234,6 +241,9 @@ func (p *pacer) step(s paceSample) {
 	// One slow tick must not set the pace for seconds: smoothed over
 	// about five ticks.
 	p.appRate += (s.delivered - p.appRate) * paceSmooth
+	if !p.seeded { // the first tick from a fresh start is the best guess there is
+		p.appRate, p.seeded = s.delivered, true
+	}
 	if s.delivered <= 0 {
 		p.appRate = 0 // the app took nothing: that is known at once
 	}

@@ -3,6 +3,4 @@
 package listen
 
 // machineCPU has no figures here: kwh never paces but on Linux.
-func machineCPU() func() (cpuTimes, bool) {
-	return func() (cpuTimes, bool) { return cpuTimes{}, false }
-}
+func machineCPU() func() (cpuTimes, bool) { return nil }

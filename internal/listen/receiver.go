@@ -37,8 +37,8 @@ func New(cfg Config) (*Receiver, error) {
 	r.health = &storeHealth{emit: r.emit, st: cfg.Store}
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	r.fwd.health = r.health
-	if cfg.PaceAcks && !cfg.Sync {
-		r.pace = newPacer(machineCPU(), r.paceState, r.emit)
+	if cpu := machineCPU(); cpu != nil && cfg.PaceAcks && !cfg.Sync { // nil: no figures here (not Linux)
+		r.pace = newPacer(cpu, r.paceState, r.emit)
 	}
 	return r, nil
 }

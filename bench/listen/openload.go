@@ -102,7 +102,8 @@ const endless = time.Hour
 // app, then measures the run.
 func (run *loadRun) judge(a *app, wait time.Duration) outcome {
 	secs := run.end.Sub(run.start).Seconds()
-	o := outcome{perSecond: make([]int, int(secs+0.999)), ackedPerSecond: make([]int, int(secs+0.999))}
+	buckets := max(1, int(secs+0.999))
+	o := outcome{perSecond: make([]int, buckets), ackedPerSecond: make([]int, buckets)}
 	second := func(t time.Time) int { return min(len(o.perSecond)-1, max(0, int(t.Sub(run.start)/time.Second))) }
 	var ids []string
 	var sentAt []time.Time

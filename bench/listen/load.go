@@ -72,7 +72,12 @@ type result struct {
 	drained                 time.Duration // from the end of sending until the last forward landed
 }
 
-var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}, Timeout: 10 * time.Second}
+// client waits for an answer as long as Kibo does (45 s). A shorter wait
+// counts a push that was held (paced, or queued for a connection) and then
+// stored and forwarded as never acknowledged, and its arrival as not seen.
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}, Timeout: kiboAnswerWait}
+
+const kiboAnswerWait = 45 * time.Second
 
 func post(url string, i int) (sent, error) {
 	id := webhook.NewEventID()

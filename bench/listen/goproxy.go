@@ -24,7 +24,7 @@ import (
 // guarantees cost (kwh's forwards use connections it drives itself, a
 // little cheaper than http.Client's).
 func goProxySystem(self, mode string) system {
-	return system{name: "go proxy, " + mode + ", no store", start: func(appURL string) (*instance, error) {
+	return system{name: goProxyName(mode), start: func(appURL string) (*instance, error) {
 		cmd, url, err := startProc(exec.Command(self, "-go-proxy-server", mode, "-go-proxy-target", appURL), "ready ")
 		if err != nil {
 			return nil, err
@@ -36,6 +36,9 @@ func goProxySystem(self, mode string) system {
 		}}, nil
 	}}
 }
+
+// goProxyName is the system's name in the tables and the summary.
+func goProxyName(mode string) string { return "go proxy, " + mode + ", no store" }
 
 // serveGoProxy runs the floor proxy until interrupted.
 func serveGoProxy(mode, target string) {

@@ -108,8 +108,8 @@ func summarizeSustained(systems []system, res map[string][]stepResult) {
 		}
 	}
 	for _, mode := range []string{"sync", "async"} {
-		if g := best["go proxy, "+mode+", no store"]; ng.rate > 0 && g.rate > 0 {
-			fmt.Printf("go proxy, %s, no store / nginx proxy_pass: %.2f\n", mode, g.reachedPerSec/ng.reachedPerSec)
+		if g := best[goProxyName(mode)]; ng.rate > 0 && g.rate > 0 {
+			fmt.Printf("%s / nginx proxy_pass: %.2f\n", goProxyName(mode), g.reachedPerSec/ng.reachedPerSec)
 		}
 	}
 	if steps := res["kwh listen --order topic"]; len(steps) > 0 {

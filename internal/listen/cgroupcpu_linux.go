@@ -1,8 +1,6 @@
 package listen
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -244,15 +242,16 @@ func readSmall(path string) string {
 	return s
 }
 
+// readLimited is readSmall with the error, for callers that tell a
+// passing failure from a lasting one.
 func readLimited(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	var b bytes.Buffer
-	_, err = b.ReadFrom(io.LimitReader(bufio.NewReader(f), 1<<20))
-	return b.String(), err
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	return string(b), err
 }
 
 // outOfDescriptors is a read that failed for want of a file descriptor:

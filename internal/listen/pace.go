@@ -240,8 +240,9 @@ func pacing(on bool, s paceSample) (bool, float64) {
 func (p *pacer) step(s paceSample) {
 	// One slow tick must not set the pace for seconds: smoothed over
 	// about five ticks.
-	p.appRate += (s.delivered - p.appRate) * paceSmooth
-	if !p.seeded { // the first tick from a fresh start is the best guess there is
+	if p.seeded {
+		p.appRate += (s.delivered - p.appRate) * paceSmooth
+	} else { // the first tick from a fresh start is the best guess there is
 		p.appRate, p.seeded = s.delivered, true
 	}
 	if s.delivered <= 0 {

@@ -37,8 +37,10 @@ func New(cfg Config) (*Receiver, error) {
 	r.health = &storeHealth{emit: r.emit, st: cfg.Store}
 	r.fwd = newForwarder(&r.cfg, r.emit)
 	r.fwd.health = r.health
-	if cpu := machineCPU(); cpu != nil && cfg.PaceAcks && !cfg.Sync { // nil: no figures here (not Linux)
-		r.pace = newPacer(cpu, r.paceState, r.emit)
+	if cfg.PaceAcks && !cfg.Sync {
+		if cpu := machineCPU(); cpu != nil { // nil: no figures here (not Linux)
+			r.pace = newPacer(cpu, r.paceState, r.emit)
+		}
 	}
 	return r, nil
 }
